@@ -1,0 +1,222 @@
+"""Exact indicators over whole series at once (vectorized; RSI/EMA recurse in one tight loop per series).
+
+Every function takes one series (prices, or daily returns for the return-based ones) and returns an
+array of the same length whose value at t uses data up to and including t only. A value without enough
+history is NaN. NaN gaps in the input split the series into runs of consecutive defined values; each run
+is computed on its own (a fund that starts later simply has a NaN-leading run; a gap restarts warm-up).
+
+    >>> import numpy as np
+    >>> closes = np.array([np.nan, 10.0, 11.0, 12.1])
+    >>> price_indicator("cumulative-return", 2, closes).round(6).tolist()
+    [nan, nan, nan, 21.0]
+    >>> price_indicator("moving-average-price", 2, closes).tolist()
+    [nan, nan, 10.5, 11.55]
+
+Definitions (windows count sessions):
+- current-price: close_t. moving-average-price(n): mean of the last n closes.
+- exponential-moving-average-price(n): alpha = 2/(n+1), seeded with the mean of the first n closes
+  (TA-Lib's EMA).
+- rsi(n): Wilder's RSI exactly as TA-Lib computes it: averages seeded with the mean of the first n changes,
+  then avg = (prev*(n-1) + x)/n; RSI = 100*gain/(gain+loss), and 0 where gain+loss is within 1e-8 of 0
+  (TA-Lib's TA_IS_ZERO rule, e.g. a flat series).
+- cumulative-return(n): (close_t/close_{t-n} - 1)*100.
+- moving-average-return(n): mean of the last n daily returns, in percent.
+- stdev-return(n): population standard deviation (ddof=0) of the last n daily returns, in percent.
+- stdev-price(n): population standard deviation of the last n closes.
+- max-drawdown(n): largest (peak - close)/peak*100 over the last n closes, the peak inside the window.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import numpy.typing as npt
+from numpy.lib.stride_tricks import sliding_window_view
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+# Indicators computed from daily returns rather than prices (for a group: its stream rather than its NAV).
+RETURN_BASED: frozenset[str] = frozenset({"moving-average-return", "stdev-return"})
+
+# TA-Lib treats |gain + loss| below this as zero and reports an RSI of 0.
+_TA_ZERO = 1e-8
+
+RunFunction = Callable[[FloatArray, int], FloatArray]
+
+
+def runs(defined: BoolArray) -> list[tuple[int, int]]:
+    """(start, stop) of each run of consecutive True values."""
+    if defined.size == 0:
+        return []
+    edges = np.diff(np.concatenate(([False], defined, [False])).astype(np.int8))
+    starts = np.flatnonzero(edges == 1)
+    stops = np.flatnonzero(edges == -1)
+    return list(zip(starts.tolist(), stops.tolist(), strict=True))
+
+
+def _per_run(values: FloatArray, window: int, fn: RunFunction) -> FloatArray:
+    out = np.full(values.shape, np.nan)
+    for start, stop in runs(~np.isnan(values)):
+        out[start:stop] = fn(values[start:stop], window)
+    return out
+
+
+def daily_returns(prices: FloatArray) -> FloatArray:
+    """close_t / close_{t-1} - 1; NaN on the first row and wherever either close is NaN."""
+    out = np.full(prices.shape, np.nan)
+    if prices.size > 1:
+        out[1:] = prices[1:] / prices[:-1] - 1.0
+    return out
+
+
+# -- per-run kernels (input has no NaN) ----------------------------------------------------------
+
+
+def _rolling(values: FloatArray, window: int, reduce: Callable[[FloatArray], FloatArray]) -> FloatArray:
+    out = np.full(values.shape, np.nan)
+    if values.size >= window:
+        out[window - 1 :] = reduce(sliding_window_view(values, window))
+    return out
+
+
+def _mean(values: FloatArray, window: int) -> FloatArray:
+    return _rolling(values, window, lambda w: w.mean(axis=1))
+
+
+def _stdev(values: FloatArray, window: int) -> FloatArray:
+    return _rolling(values, window, lambda w: w.std(axis=1))
+
+
+def _max_drawdown(values: FloatArray, window: int) -> FloatArray:
+    def reduce(w: FloatArray) -> FloatArray:
+        peaks = np.maximum.accumulate(w, axis=1)
+        result: FloatArray = ((peaks - w) / peaks).max(axis=1) * 100.0
+        return result
+
+    return _rolling(values, window, reduce)
+
+
+def _cumulative_return(values: FloatArray, window: int) -> FloatArray:
+    out = np.full(values.shape, np.nan)
+    if values.size > window:
+        out[window:] = (values[window:] / values[:-window] - 1.0) * 100.0
+    return out
+
+
+def _ema(values: FloatArray, window: int) -> FloatArray:
+    out = np.full(values.shape, np.nan)
+    if values.size < window:
+        return out
+    k = 2.0 / (window + 1)
+    prev = float(values[:window].mean())
+    result = [prev]
+    for x in values[window:].tolist():
+        prev = (x - prev) * k + prev
+        result.append(prev)
+    out[window - 1 :] = result
+    return out
+
+
+def _rsi(values: FloatArray, window: int) -> FloatArray:
+    """Wilder's RSI with TA-Lib's exact order of operations (sequential by nature)."""
+    out = np.full(values.shape, np.nan)
+    if values.size <= window:
+        return out
+    changes = np.diff(values).tolist()
+    gain = loss = 0.0
+    for change in changes[:window]:
+        if change < 0:
+            loss -= change
+        else:
+            gain += change
+    gain /= window
+    loss /= window
+    keep = window - 1
+    result = [_rsi_value(gain, loss)]
+    for change in changes[window:]:
+        gain *= keep
+        loss *= keep
+        if change < 0:
+            loss -= change
+        else:
+            gain += change
+        gain /= window
+        loss /= window
+        result.append(_rsi_value(gain, loss))
+    out[window:] = result
+    return out
+
+
+def _rsi_value(gain: float, loss: float) -> float:
+    total = gain + loss
+    return 0.0 if -_TA_ZERO < total < _TA_ZERO else 100.0 * (gain / total)
+
+
+_PRICE_KERNELS: dict[str, RunFunction] = {
+    "moving-average-price": _mean,
+    "exponential-moving-average-price": _ema,
+    "rsi": _rsi,
+    "cumulative-return": _cumulative_return,
+    "stdev-price": _stdev,
+    "max-drawdown": _max_drawdown,
+}
+
+
+def _percent_mean(values: FloatArray, window: int) -> FloatArray:
+    return _mean(values, window) * 100.0
+
+
+def _percent_stdev(values: FloatArray, window: int) -> FloatArray:
+    return _stdev(values, window) * 100.0
+
+
+_RETURN_KERNELS: dict[str, RunFunction] = {
+    "moving-average-return": _percent_mean,
+    "stdev-return": _percent_stdev,
+}
+
+
+# -- public entry points ------------------------------------------------------------------------
+
+
+def price_indicator(name: str, window: int | None, prices: FloatArray) -> FloatArray:
+    """A price-based indicator over a whole price series (NaN where undefined)."""
+    if name == "current-price":
+        return np.array(prices, dtype=np.float64, copy=True)
+    return _per_run(prices, _window(name, window), _PRICE_KERNELS[name])
+
+
+def return_indicator(name: str, window: int | None, returns: FloatArray) -> FloatArray:
+    """A return-based indicator (moving-average-return, stdev-return) over daily returns."""
+    return _per_run(returns, _window(name, window), _RETURN_KERNELS[name])
+
+
+def indicator(name: str, window: int | None, prices: FloatArray, returns: FloatArray) -> FloatArray:
+    """Dispatch on the indicator's kind: return-based ones read `returns`, the rest read `prices`."""
+    if name in RETURN_BASED:
+        return return_indicator(name, window, returns)
+    return price_indicator(name, window, prices)
+
+
+def _window(name: str, window: int | None) -> int:
+    if window is None or window < 1:
+        raise ValueError(f"{name} needs a positive window, got {window}")
+    return window
+
+
+def warmup_sessions(name: str, window: int | None) -> int:
+    """Sessions of a series needed before the indicator is defined (and, for RSI/EMA, converged).
+
+    Recursive indicators (RSI, EMA) depend on where the series starts; 10*n sessions make that
+    dependence negligible, as DESIGN.md asks for RSI.
+    """
+    if name == "current-price":
+        return 1
+    n = _window(name, window)
+    if name in ("rsi", "exponential-moving-average-price"):
+        return max(10 * n, n + 1)
+    if name in ("cumulative-return", "moving-average-return", "stdev-return"):
+        return n + 1
+    return n
