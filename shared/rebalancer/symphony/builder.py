@@ -96,7 +96,12 @@ def build_symphony(
 def _string(form: Form, what: str) -> str:
     if isinstance(form, Atom) and form.kind == "string":
         return form.text
-    raise error_at(form, f"expected a string for {what}, got {form.describe()}", code="expected-string")
+    raise error_at(
+        form,
+        f"expected a string for {what}, got {form.describe()}",
+        code="expected-string",
+        hint='strings are in double quotes: "Bull market"',
+    )
 
 
 class NodeBuilder:
@@ -190,7 +195,12 @@ class NodeBuilder:
     def _weight(self, form: Form) -> float:
         value = resolve_number(form, self.params, "a weight")
         if value < 0 or not math.isfinite(value):
-            raise error_at(form, f"weights cannot be negative, got {value}", code="bad-weight")
+            raise error_at(
+                form,
+                f"weights cannot be negative, got {value:g}",
+                code="bad-weight",
+                hint="weights are fractions summing to 1 or percentages summing to 100",
+            )
         return value
 
     def if_(self, form: Seq) -> If:

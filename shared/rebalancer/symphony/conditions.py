@@ -29,7 +29,7 @@ def read_ticker(form: Form) -> str:
     """A ticker string; strips Composer's `EQUITIES::` market prefix and `//USD` currency suffix."""
     if not (isinstance(form, Atom) and form.kind == "string"):
         message = f'expected a ticker string such as "SPY", got {form.describe()}'
-        raise error_at(form, message, code="bad-ticker")
+        raise error_at(form, message, code="bad-ticker", hint='write (asset "SPY") or (rsi "SPY" 10)')
     text = form.text.strip()
     market, sep, rest = text.partition("::")
     if sep:
@@ -43,7 +43,12 @@ def read_ticker(form: Form) -> str:
         text = rest
     text, sep, currency = text.partition("//")
     if sep and currency.upper() != "USD":
-        raise error_at(form, f"unsupported currency {currency!r} in ticker {form.text!r}", code="bad-ticker")
+        raise error_at(
+            form,
+            f"unsupported currency {currency!r} in ticker {form.text!r}",
+            code="bad-ticker",
+            hint="rebalancer trades US equities in USD: write EQUITIES::SPY//USD or just SPY",
+        )
     symbol = text.upper()
     if not _TICKER_RE.fullmatch(symbol):
         raise error_at(

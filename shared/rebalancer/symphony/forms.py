@@ -12,11 +12,10 @@ recursion limit here. `print_form` prints a form canonically (used for settings 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from rebalancer.errors import StrategyError
-from rebalancer.symphony.lexer import CLOSERS, Token, encode_string
+from rebalancer.symphony.lexer import CLOSERS, SourceText, Token, encode_string
 from rebalancer.symphony.nodes import SourceLocation
 
 AtomKind = Literal["string", "number", "keyword", "symbol"]
@@ -25,11 +24,16 @@ _SEQ_KINDS: dict[str, SeqKind] = {"(": "list", "[": "vector", "{": "map"}
 _SEQ_NAMES = {"list": "list (...)", "vector": "vector [...]", "map": "map {...}"}
 
 
-@dataclass(frozen=True, slots=True)
-class Atom:
+# Forms are NamedTuples (cheap to build: a large export has tens of thousands); `loc` is computed on demand.
+class Atom(NamedTuple):
     kind: AtomKind
     text: str
-    loc: SourceLocation
+    offset: int
+    source: SourceText
+
+    @property
+    def loc(self) -> SourceLocation:
+        return self.source.locate(self.offset)
 
     def describe(self) -> str:
         if self.kind == "string":
@@ -39,11 +43,15 @@ class Atom:
         return f"the {self.kind} {self.text}"
 
 
-@dataclass(frozen=True, slots=True)
-class Seq:
+class Seq(NamedTuple):
     kind: SeqKind
     items: tuple[Form, ...]
-    loc: SourceLocation
+    offset: int
+    source: SourceText
+
+    @property
+    def loc(self) -> SourceLocation:
+        return self.source.locate(self.offset)
 
     @property
     def head(self) -> str | None:
@@ -90,7 +98,7 @@ def parse_forms(tokens: list[Token]) -> list[Form]:
 
 
 def _atom(token: Token) -> Atom:
-    return Atom(token.kind, token.text, token.loc)  # type: ignore[arg-type]
+    return Atom(token.kind, token.text, token.offset, token.source)  # type: ignore[arg-type]
 
 
 def _close(stack: list[tuple[Token, list[Form]]], token: Token) -> Seq:
@@ -119,7 +127,7 @@ def _close(stack: list[tuple[Token, list[Form]]], token: Token) -> Seq:
             hint="write {:window 10}",
             where=str(opener.loc),
         )
-    return Seq(kind, tuple(items), opener.loc)
+    return Seq(kind, tuple(items), opener.offset, opener.source)
 
 
 def map_pairs(form: Seq) -> list[tuple[Form, Form]]:

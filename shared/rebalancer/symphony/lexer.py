@@ -8,15 +8,15 @@ Commas are whitespace, `;` starts a comment, strings use backslash escapes. Ever
     >>> tokenize("(rsi -1.5)", "x.clj")[2].loc.column
     6
 
-Runs in one linear pass (one compiled regex matched at successive positions), so large exports tokenize
-in milliseconds.
+Runs in one linear pass of one compiled regex; line and column are computed only for the offsets
+that need them, so large exports tokenize in milliseconds.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from rebalancer.errors import StrategyError
 from rebalancer.symphony.nodes import SourceLocation
@@ -25,10 +25,11 @@ TokenKind = Literal["open", "close", "string", "number", "keyword", "symbol"]
 
 # Characters that end an atom (whitespace, comma, comment, brackets, quote).
 _DELIM = r"\s,;()\[\]{}\""
+# Every character is matched by some alternative (`unterminated` and `bad` catch the rest), so finditer
+# walks the text contiguously.
 _TOKEN_RE = re.compile(
     rf"""
-    (?P<ws>[\s,]+)
-  | (?P<comment>;[^\n]*)
+    (?P<skip>(?:[\s,]+|;[^\n]*)+)
   | (?P<open>[(\[{{])
   | (?P<close>[)\]}}])
   | (?P<string>"(?:[^"\\]|\\.)*")
@@ -47,59 +48,66 @@ _ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t", "r": "\r", "b": "\b", "f
 CLOSERS = {"(": ")", "[": "]", "{": "}"}
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class SourceText:
+    """Maps character offsets of one text to file:line:col, computed only when asked (errors, nodes)."""
+
+    def __init__(self, text: str, filename: str) -> None:
+        self.filename = filename
+        self._line_starts = [0, *(m.end() for m in re.finditer("\n", text))]
+
+    def locate(self, offset: int) -> SourceLocation:
+        line = bisect.bisect_right(self._line_starts, offset)
+        return SourceLocation(self.filename, line, offset - self._line_starts[line - 1] + 1)
+
+
+class Token(NamedTuple):
     """One token. `text` is decoded for strings, the name without ':' for keywords, raw otherwise."""
 
     kind: TokenKind
     text: str
-    loc: SourceLocation
+    offset: int
+    source: SourceText
+
+    @property
+    def loc(self) -> SourceLocation:
+        return self.source.locate(self.offset)
 
 
 def tokenize(text: str, filename: str = "<string>") -> list[Token]:
     """Split `text` into tokens; raises StrategyError on an unterminated string or an unreadable atom."""
+    source = SourceText(text, filename)
     tokens: list[Token] = []
-    pos, line, line_start = 0, 1, 0
-    end = len(text)
-    while pos < end:
-        match = _TOKEN_RE.match(text, pos)
-        assert match is not None, "the `bad` alternative matches any non-delimiter"
-        kind = match.lastgroup or "bad"
+    append = tokens.append
+    for match in _TOKEN_RE.finditer(text):
+        kind = match.lastgroup
+        if kind == "skip":
+            continue
         raw = match.group()
-        loc = SourceLocation(filename, line, pos - line_start + 1)
-        if kind == "unterminated":
+        offset = match.start()
+        if kind == "string":
+            append(Token("string", decode_string(raw[1:-1], source, offset), offset, source))
+        elif kind == "keyword":
+            append(Token("keyword", raw[1:], offset, source))
+        elif kind == "unterminated":
             raise StrategyError(
                 "unterminated string: no closing double quote before the end of the file",
                 code="unterminated-string",
                 hint='close the string with " (write \\" for a quote inside a string)',
-                where=str(loc),
+                where=str(source.locate(offset)),
             )
-        if kind == "bad":
+        elif kind == "bad":
             raise StrategyError(
                 f"cannot read {raw!r}: not a number, keyword or symbol",
                 code="bad-token",
                 hint="numbers look like 79, -10 or 82.5; keywords like :window; strings are in double quotes",
-                where=str(loc),
+                where=str(source.locate(offset)),
             )
-        if kind not in ("ws", "comment"):
-            tokens.append(Token(kind, _token_text(kind, raw, loc), loc))  # type: ignore[arg-type]
-        newlines = raw.count("\n")
-        if newlines:
-            line += newlines
-            line_start = pos + raw.rfind("\n") + 1
-        pos = match.end()
+        else:
+            append(Token(kind, raw, offset, source))  # type: ignore[arg-type]
     return tokens
 
 
-def _token_text(kind: str, raw: str, loc: SourceLocation) -> str:
-    if kind == "string":
-        return decode_string(raw[1:-1], loc)
-    if kind == "keyword":
-        return raw[1:]
-    return raw
-
-
-def decode_string(body: str, loc: SourceLocation) -> str:
+def decode_string(body: str, source: SourceText, offset: int) -> str:
     """Resolve backslash escapes in a string literal's body."""
     if "\\" not in body:
         return body
@@ -114,7 +122,7 @@ def decode_string(body: str, loc: SourceLocation) -> str:
             f"unknown escape \\{code} in a string",
             code="bad-escape",
             hint='use \\" for a quote, \\\\ for a backslash, \\n for a new line',
-            where=str(loc),
+            where=str(source.locate(offset)),
         )
 
     return _ESCAPE_RE.sub(replace, body)

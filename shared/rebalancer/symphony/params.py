@@ -52,7 +52,9 @@ def read_settings(form: Seq | None, overrides: Mapping[str, float], at: SourceLo
     for key_form, value in map_pairs(form) if form is not None else []:
         key = _keyword_key(key_form, "settings")
         if key in seen:
-            raise error_at(key_form, f"duplicate settings key :{key}", code="duplicate-key")
+            raise error_at(
+                key_form, f"duplicate settings key :{key}", code="duplicate-key", hint="keep one of them"
+            )
         seen.add(key)
         if key == PARAMETERS_KEY:
             declared = _read_declared(value)
@@ -85,7 +87,9 @@ def _read_declared(form: Form) -> dict[str, float]:
     for key_form, value in map_pairs(form):
         name = _keyword_key(key_form, "parameter")
         if name in declared:
-            raise error_at(key_form, f"duplicate parameter :{name}", code="duplicate-key")
+            raise error_at(
+                key_form, f"duplicate parameter :{name}", code="duplicate-key", hint="keep one of them"
+            )
         if not (isinstance(value, Atom) and value.kind == "number"):
             raise error_at(
                 value,
@@ -116,6 +120,7 @@ def _apply_overrides(
                 at,
                 f"override for parameter :{name} must be a finite number, got {value!r}",
                 code="bad-parameters",
+                hint='pass a plain number, e.g. {"' + name + '": 81}',
             )
         effective[name] = float(value)
     return effective
@@ -134,7 +139,12 @@ def resolve_number(form: Form, params: Mapping[str, float], what: str) -> float:
             code="unknown-parameter",
             hint=f"declare it in the settings map: :parameters {{:{form.text} <default>}}",
         )
-    raise error_at(form, f"expected a number for {what}, got {form.describe()}", code="expected-number")
+    raise error_at(
+        form,
+        f"expected a number for {what}, got {form.describe()}",
+        code="expected-number",
+        hint="write a number such as 79 or 0.5, or a declared parameter such as :overbought",
+    )
 
 
 def resolve_positive_int(form: Form, params: Mapping[str, float], what: str, *, code: str) -> int:
