@@ -1,0 +1,211 @@
+"""Execution: place a batch of legs in parallel, wait for fills by polling with backoff, cancel leftovers.
+
+Every leg carries its deterministic client_order_id. A resumed run first looks each leg up by that id and
+only submits the ones the broker has never seen, so nothing is ever placed twice.
+
+    executor = Executor(broker, ExecutionSettings(), sleep=time.sleep, monotonic=time.monotonic)
+    outcomes = executor.execute(legs, step="sell")
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from rebalancer.broker.base import Broker
+from rebalancer.broker.models import Order, OrderRequest, OrderSide
+from rebalancer.errors import BrokerError
+from rebalancer.run.result import OrderOutcome
+from rebalancer.run.settings import ExecutionSettings
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class Leg:
+    """One order the run intends to place."""
+
+    client_order_id: str
+    symbol: str
+    side: OrderSide
+    qty: Decimal | None
+    notional: Decimal | None
+    decision_price: Decimal
+
+    def request(self) -> OrderRequest:
+        return OrderRequest(
+            self.symbol, self.side, self.client_order_id, qty=self.qty, notional=self.notional
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "client_order_id": self.client_order_id,
+            "symbol": self.symbol,
+            "side": self.side.value,
+            "qty": None if self.qty is None else str(self.qty),
+            "notional": None if self.notional is None else str(self.notional),
+            "decision_price": str(self.decision_price),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Leg:
+        return cls(
+            client_order_id=str(data["client_order_id"]),
+            symbol=str(data["symbol"]),
+            side=OrderSide(data["side"]),
+            qty=None if data.get("qty") is None else Decimal(str(data["qty"])),
+            notional=None if data.get("notional") is None else Decimal(str(data["notional"])),
+            decision_price=Decimal(str(data["decision_price"])),
+        )
+
+
+@dataclass
+class _Tracked:
+    leg: Leg
+    order: Order | None = None
+    error: str = ""
+    submitted_at: float | None = None
+    done_at: float | None = None
+    canceled_at_timeout: bool = False
+
+    def outcome(self) -> OrderOutcome:
+        latency = None
+        if self.order is not None and self.order.filled_qty > 0 and self.submitted_at is not None:
+            latency = max(0.0, (self.done_at or self.submitted_at) - self.submitted_at)
+        leg = self.leg
+        return OrderOutcome(
+            leg.client_order_id,
+            leg.symbol,
+            leg.side,
+            leg.qty,
+            leg.notional,
+            leg.decision_price,
+            order=self.order,
+            error=self.error,
+            latency_s=latency,
+            canceled_at_timeout=self.canceled_at_timeout,
+        )
+
+
+class Executor:
+    def __init__(
+        self,
+        broker: Broker,
+        settings: ExecutionSettings,
+        *,
+        sleep: Callable[[float], None],
+        monotonic: Callable[[], float],
+        on_step: Callable[[str], None] | None = None,
+    ) -> None:
+        self.broker = broker
+        self.settings = settings
+        self.sleep = sleep
+        self.monotonic = monotonic
+        self.on_step = on_step or _no_step
+
+    def parallel(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
+        """fn over items on a small thread pool (the adapter's rate limiter bounds the request rate)."""
+        if len(items) <= 1:
+            return [fn(item) for item in items]
+        with ThreadPoolExecutor(max_workers=min(self.settings.max_parallel, len(items))) as pool:
+            return list(pool.map(fn, items))
+
+    # -- stale orders -------------------------------------------------------------------------
+
+    def cancel_orders(self, orders: Sequence[Order]) -> list[Order]:
+        """Cancel these open orders and wait until the broker reports each one closed."""
+        self.parallel(lambda order: self.broker.cancel_order(order.order_id), list(orders))
+        tracked = [_Tracked(_leg_of(order), order, submitted_at=self.monotonic()) for order in orders]
+        self._wait(tracked, timeout=self.settings.fill_timeout_s)
+        still_open = [t.order for t in tracked if t.order is not None and t.order.status.is_open]
+        if still_open:
+            raise BrokerError(
+                f"{len(still_open)} stale orders did not cancel: {', '.join(o.symbol for o in still_open)}",
+                code="cancel-stuck",
+                hint="cancel them in the Alpaca dashboard, then re-run",
+            )
+        return [t.order for t in tracked if t.order is not None]
+
+    # -- a batch of legs ----------------------------------------------------------------------
+
+    def execute(self, legs: Sequence[Leg], *, step: str, reconcile: bool = False) -> list[OrderOutcome]:
+        """Submit (or, when `reconcile`, first find) every leg, wait for fills, cancel what is left."""
+        tracked = [_Tracked(leg) for leg in legs]
+        if reconcile:
+            self.parallel(self._find, tracked)
+        self.parallel(lambda t: self._submit(t, step), [t for t in tracked if t.order is None])
+        self._wait([t for t in tracked if t.order is not None], timeout=self.settings.fill_timeout_s)
+        self._cancel_leftovers(tracked)
+        return [t.outcome() for t in tracked]
+
+    def _find(self, tracked: _Tracked) -> None:
+        tracked.order = self.broker.get_order_by_client_id(tracked.leg.client_order_id)
+        if tracked.order is not None:
+            tracked.submitted_at = self.monotonic()
+
+    def _submit(self, tracked: _Tracked, step: str) -> None:
+        tracked.submitted_at = self.monotonic()
+        try:
+            tracked.order = self.broker.submit_order(tracked.leg.request())
+        except BrokerError as err:  # a definite refusal, or no order at the broker after lookup
+            tracked.error = f"{err.code}: {err.message}"
+        if tracked.order is not None and not tracked.order.status.is_open:
+            tracked.done_at = self.monotonic()
+        self.on_step(f"{step}-submitted:{tracked.leg.symbol}")
+
+    def _wait(self, tracked: Sequence[_Tracked], *, timeout: float) -> None:
+        """Poll until every order is closed or the timeout passes: one open-orders list per round."""
+        deadline = self.monotonic() + timeout
+        delay = self.settings.poll_initial_s
+        while True:
+            pending = [t for t in tracked if t.order is not None and t.order.status.is_open]
+            if not pending:
+                return
+            remaining = deadline - self.monotonic()
+            if remaining <= 0:
+                return
+            self.sleep(min(delay, remaining))
+            delay = min(delay * 1.6, self.settings.poll_max_s)
+            self._refresh(pending)
+
+    def _refresh(self, pending: Sequence[_Tracked]) -> None:
+        open_now = {o.order_id: o for o in self.broker.list_open_orders()}
+        closed = []
+        for t in pending:
+            assert t.order is not None
+            if t.order.order_id in open_now:
+                t.order = open_now[t.order.order_id]
+            else:
+                closed.append(t)
+        finals = self.parallel(lambda t: self.broker.get_order(_order_id(t)), closed)
+        now = self.monotonic()
+        for t, order in zip(closed, finals, strict=True):
+            t.order = order
+            if not order.status.is_open:
+                t.done_at = now
+
+    def _cancel_leftovers(self, tracked: Sequence[_Tracked]) -> None:
+        leftovers = [t for t in tracked if t.order is not None and t.order.status.is_open]
+        if not leftovers:
+            return
+        self.parallel(lambda t: self.broker.cancel_order(_order_id(t)), leftovers)
+        for t in leftovers:
+            t.canceled_at_timeout = True
+        self._wait(leftovers, timeout=max(self.settings.poll_max_s * 4, 10.0))
+
+
+def _no_step(step: str) -> None:  # noqa: ARG001
+    return None
+
+
+def _order_id(tracked: _Tracked) -> str:
+    assert tracked.order is not None
+    return tracked.order.order_id
+
+
+def _leg_of(order: Order) -> Leg:
+    return Leg(order.client_order_id, order.symbol, order.side, order.qty, order.notional, Decimal(0))

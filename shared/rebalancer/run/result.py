@@ -1,0 +1,122 @@
+"""What a run returns and records: its status, the orders it placed and what happened to them.
+
+>>> RunStatus.COMPLETED.places_orders, RunStatus.HALTED.is_alert
+(True, True)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from rebalancer.broker.models import Order, OrderSide
+
+
+class RunStatus(StrEnum):
+    COMPLETED = "completed"  # every approved order filled (or nothing to do)
+    PARTIAL = "partial"  # some orders were rejected or left unfilled at the timeout
+    PLANNED = "planned"  # `rebalancer plan`: stopped before sending orders
+    NO_SESSION = "no-session"  # weekend or holiday: nothing to do
+    SKIPPED_LATE = "skipped-late"  # invoked too long after the scheduled time
+    HALTED = "halted"  # halt flag (or unreadable flag, or the risk engine) stopped trading
+    DATA_GATE_FAILED = "data-gate-failed"  # bars stale/missing/corrupt: no orders
+    FAILED = "failed"  # a typed error stopped the run
+    DUPLICATE = "duplicate"  # another invocation holds or finished this run: did nothing
+
+    @property
+    def places_orders(self) -> bool:
+        return self in (RunStatus.COMPLETED, RunStatus.PARTIAL)
+
+    @property
+    def is_alert(self) -> bool:
+        return self in (
+            RunStatus.PARTIAL,
+            RunStatus.SKIPPED_LATE,
+            RunStatus.HALTED,
+            RunStatus.DATA_GATE_FAILED,
+            RunStatus.FAILED,
+        )
+
+
+@dataclass(frozen=True)
+class OrderOutcome:
+    """One leg as executed: what was asked, the broker's final view, and execution quality."""
+
+    client_order_id: str
+    symbol: str
+    side: OrderSide
+    qty: Decimal | None
+    notional: Decimal | None
+    decision_price: Decimal
+    order: Order | None = None  # None when the broker never accepted it
+    error: str = ""  # the rejection or failure, with its code
+    latency_s: float | None = None  # submit to final fill
+    canceled_at_timeout: bool = False
+
+    @property
+    def filled_qty(self) -> Decimal:
+        return Decimal(0) if self.order is None else self.order.filled_qty
+
+    @property
+    def fill_price(self) -> Decimal | None:
+        return None if self.order is None else self.order.filled_avg_price
+
+    @property
+    def is_filled(self) -> bool:
+        return self.order is not None and self.order.status.value == "filled"
+
+    @property
+    def slippage_bps(self) -> Decimal | None:
+        """Signed cost against the decision price: positive means worse (paid more / received less)."""
+        price = self.fill_price
+        if price is None or self.decision_price <= 0:
+            return None
+        sign = 1 if self.side is OrderSide.BUY else -1
+        return (sign * (price - self.decision_price) / self.decision_price * 10000).quantize(Decimal("0.01"))
+
+    def to_dict(self) -> dict[str, Any]:
+        order = self.order
+        return {
+            "client_order_id": self.client_order_id,
+            "symbol": self.symbol,
+            "side": self.side.value,
+            "qty": None if self.qty is None else str(self.qty),
+            "notional": None if self.notional is None else str(self.notional),
+            "decision_price": str(self.decision_price),
+            "order_id": None if order is None else order.order_id,
+            "status": "not-placed" if order is None else order.status.value,
+            "filled_qty": str(self.filled_qty),
+            "fill_price": None if self.fill_price is None else str(self.fill_price),
+            "slippage_bps": None if self.slippage_bps is None else str(self.slippage_bps),
+            "latency_s": None if self.latency_s is None else round(self.latency_s, 3),
+            "canceled_at_timeout": self.canceled_at_timeout,
+            "error": self.error,
+        }
+
+
+@dataclass
+class RunResult:
+    """The run's answer: status, a one-line message, the report text and where the records are."""
+
+    run_id: str
+    status: RunStatus
+    message: str
+    session_date: dt.date | None = None
+    targets: dict[str, float] = field(default_factory=dict)
+    outcomes: list[OrderOutcome] = field(default_factory=list)
+    denials: list[dict[str, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    report: str = ""
+    records_location: str = ""
+    attempt: int = 1
+
+    @property
+    def orders_submitted(self) -> int:
+        return sum(1 for o in self.outcomes if o.order is not None)
+
+    @property
+    def orders_filled(self) -> int:
+        return sum(1 for o in self.outcomes if o.is_filled)

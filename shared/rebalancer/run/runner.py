@@ -1,0 +1,214 @@
+"""run(config, ports, now) -> RunResult: one rebalance, from guards to report.
+
+    >>> result = run(settings, ports, dt.datetime(2026, 1, 5, 14, 35, tzinfo=dt.UTC))  # doctest: +SKIP
+    >>> result.status, result.orders_filled                                           # doctest: +SKIP
+    (<RunStatus.COMPLETED: 'completed'>, 6)
+
+Flow (docs/architecture.md, "Run"): halt flag -> strategies -> calendar (session? in time?) -> lease ->
+reads -> data gate -> decide -> plan -> risk -> cancel stale -> sells -> buys -> record -> report.
+Typed errors end the run with a status and an alert; anything else propagates (a crash): the lease
+stays held until it expires and the next invocation resumes the run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from rebalancer.errors import DataError, RebalancerError
+from rebalancer.run.context import RunContext
+from rebalancer.run.decide import Decision, load_strategies, lookback_sessions
+from rebalancer.run.guards import check_window, fetch_calendar, read_flag
+from rebalancer.run.ports import Ports
+from rebalancer.run.record import RunRecorder
+from rebalancer.run.report import render_alert, render_report
+from rebalancer.run.result import RunResult, RunStatus
+from rebalancer.run.settings import NEW_YORK, RunSettings
+from rebalancer.run.trade import Trade, TradeOutcome
+from rebalancer.state.base import LeaseStatus, LedgerEntry, RunKey, TradingFlag, check_aware
+
+
+def run(
+    config: Any,
+    ports: Ports,
+    now: dt.datetime,
+    *,
+    scheduled_at: dt.datetime | None = None,
+    plan_only: bool = False,
+) -> RunResult:
+    """Run one rebalance (or, with plan_only, everything up to sending orders)."""
+    settings = config if isinstance(config, RunSettings) else settings_from(config)
+    check_aware(now)
+    slot = settings.schedule.slot + ("-plan" if plan_only else "")
+    key = RunKey(settings.env, now.astimezone(NEW_YORK).date(), slot)
+    ctx = RunContext(settings, ports, key, now, plan_only, RunRecorder(ports.store, key.run_id))
+    return _Runner(ctx, scheduled_at).go()
+
+
+def settings_from(config: Any) -> RunSettings:
+    from rebalancer.run.config_bridge import settings_from_config
+
+    settings: RunSettings = settings_from_config(config)
+    return settings
+
+
+class _Runner:
+    def __init__(self, ctx: RunContext, scheduled_at: dt.datetime | None) -> None:
+        self.ctx = ctx
+        self.scheduled_at = scheduled_at
+        self.trade: TradeOutcome | None = None
+
+    def go(self) -> RunResult:
+        ctx = self.ctx
+        ctx.flag, warning = read_flag(ctx.ports.halt_flag)
+        if warning:
+            ctx.warn(warning)
+        if ctx.flag is TradingFlag.HALT:
+            return self.finish(RunStatus.HALTED, warning or "the halt flag is set to halt: no orders")
+        try:
+            return self._guarded()
+        except DataError as err:
+            return self.finish(RunStatus.DATA_GATE_FAILED, str(err), error=err)
+        except RebalancerError as err:
+            return self.finish(RunStatus.FAILED, str(err), error=err)
+
+    def _guarded(self) -> RunResult:
+        ctx = self.ctx
+        strategies = load_strategies(ctx.settings.strategies)
+        settings = ctx.settings
+        lookback = max(lookback_sessions(strategies) + settings.lookback_margin, settings.lookback_sessions)
+        calendar = fetch_calendar(ctx.ports.broker, ctx.key.session_date, lookback)
+        if calendar.session is None:
+            return self.finish(RunStatus.NO_SESSION, f"{ctx.key.session_date} is not a trading session")
+        window = check_window(ctx.now, calendar.session, ctx.settings.schedule, self.scheduled_at)
+        if not window.ok:
+            return self.finish(RunStatus.SKIPPED_LATE, f"skipped: {window.reason}")
+        if not ctx.planning:
+            duplicate = self._take_lease()
+            if duplicate is not None:
+                return duplicate
+        self.trade = Trade(ctx, strategies, calendar, lookback).run()
+        return self.finish(self.trade.status, self.trade.message)
+
+    def _take_lease(self) -> RunResult | None:
+        ctx = self.ctx
+        ttl = ctx.settings.schedule.lease_ttl
+        lease = ctx.ports.store.acquire_lease(ctx.key, ctx.ports.owner, ctx.ports.clock.now(), ttl)
+        ctx.attempt = lease.attempt
+        if not lease.may_run:
+            what = (
+                f"already finished ({lease.final_status})"
+                if lease.status is LeaseStatus.COMPLETED
+                else f"in progress by {lease.owner} until {lease.expires_at}"
+            )
+            message = f"run {ctx.key.run_id} is {what}: this invocation did nothing"
+            return RunResult(ctx.key.run_id, RunStatus.DUPLICATE, message, ctx.key.session_date, attempt=0)
+        ctx.lease_held = True
+        ctx.resumed = lease.status is LeaseStatus.RESUMED
+        if ctx.resumed:
+            ctx.warn(f"resumed after an interrupted attempt (attempt {lease.attempt})")
+        ctx.ports.on_step("lease")
+        return None
+
+    # -- the end of every run -----------------------------------------------------------------
+
+    def finish(self, status: RunStatus, message: str, *, error: RebalancerError | None = None) -> RunResult:
+        ctx = self.ctx
+        trade = self.trade
+        decision: Decision | None = trade.decision if trade else None
+        result = RunResult(
+            ctx.key.run_id,
+            status,
+            message,
+            ctx.key.session_date,
+            targets=dict(decision.targets) if decision else {},
+            outcomes=list(trade.outcomes) if trade else [],
+            denials=[d.to_dict() for d in trade.risk.denials] if trade and trade.risk else [],
+            warnings=list(ctx.warnings),
+            attempt=ctx.attempt,
+        )
+        if error is not None and ctx.started_orders:
+            result.warnings.append(
+                "orders were already sent: re-invoke after the lease expires to resume and reconcile them"
+            )
+        per_strategy = decision.per_strategy if decision else {}
+        self._record(result, error)
+        result.report = render_report(
+            result, env=ctx.settings.env, per_strategy=per_strategy, neutral=self._neutral
+        )[1]
+        self._persist(result, error)
+        self._notify(result, per_strategy)
+        return result
+
+    @property
+    def _neutral(self) -> bool:
+        return self.ctx.settings.neutral_report
+
+    def _record(self, result: RunResult, error: RebalancerError | None) -> None:
+        recorder = self.ctx.recorder
+        recorder.put_json("orders.json", [o.to_dict() for o in result.outcomes])
+        result.records_location = recorder.put_json(
+            "result.json",
+            {
+                "run_id": result.run_id,
+                "status": result.status.value,
+                "message": result.message,
+                "attempt": result.attempt,
+                "targets": result.targets,
+                "denials": result.denials,
+                "warnings": result.warnings,
+                "error": None if error is None else error.to_dict(),
+                "finished_at": self.ctx.ports.clock.now().isoformat(),
+            },
+        )
+
+    def _persist(self, result: RunResult, error: RebalancerError | None) -> None:
+        ctx = self.ctx
+        ctx.recorder.put_text("report.txt", result.report)
+        if ctx.planning:
+            return
+        self._save_risk_state(result)
+        ctx.ports.store.record_run(
+            LedgerEntry(
+                run_id=result.run_id,
+                env=ctx.settings.env,
+                session_date=ctx.key.session_date,
+                slot=ctx.key.slot,
+                status=result.status.value,
+                started_at=ctx.now,
+                finished_at=ctx.ports.clock.now(),
+                attempt=result.attempt,
+                orders_submitted=result.orders_submitted,
+                orders_filled=result.orders_filled,
+                denials=len(result.denials),
+                message=result.message[:500],
+                records_location=result.records_location,
+            )
+        )
+        resumable = error is not None and ctx.started_orders
+        if ctx.lease_held and not resumable:
+            ctx.ports.store.complete_lease(ctx.key, ctx.ports.owner, result.status.value)
+
+    def _save_risk_state(self, result: RunResult) -> None:
+        from rebalancer.portfolio.risk_state import RiskState
+
+        ctx = self.ctx
+        if result.status in (RunStatus.FAILED, RunStatus.DATA_GATE_FAILED):
+            saved = ctx.ports.store.load_risk_state(ctx.settings.env)
+            state = RiskState() if saved is None else RiskState.from_dict(saved)
+            state = state.record_run(succeeded=False, today=ctx.key.session_date)
+        elif ctx.risk_state is not None and result.status.places_orders:
+            state = ctx.risk_state.record_run(succeeded=True, today=ctx.key.session_date)
+        elif ctx.risk_state is not None:
+            state = ctx.risk_state
+        else:
+            return
+        ctx.ports.store.save_risk_state(ctx.settings.env, state.to_dict())
+
+    def _notify(self, result: RunResult, per_strategy: dict[str, dict[str, float]]) -> None:
+        ctx = self.ctx
+        env = ctx.settings.env
+        subject, body = render_report(result, env=env, per_strategy=per_strategy, neutral=self._neutral)
+        ctx.ports.notifier.send(subject, body)
+        if result.status.is_alert:
+            ctx.ports.notifier.send(*render_alert(result, env=env))

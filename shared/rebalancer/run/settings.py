@@ -1,0 +1,95 @@
+"""RunSettings: the part of the configuration a run uses, in the run's own terms.
+
+`settings_from_config` maps the project's RebalancerConfig onto it; tests build RunSettings directly.
+
+    >>> s = RunSettings(env="paper", strategies=(StrategySpec("tecl", Path("strategies/tecl.clj"), 1.0),))
+    >>> s.schedule.slot, s.execution.fill_timeout_s
+    ('open', 120.0)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from rebalancer.errors import ConfigError
+
+NEW_YORK = ZoneInfo("America/New_York")
+
+
+@dataclass(frozen=True)
+class StrategySpec:
+    name: str
+    path: Path
+    allocation: float
+    parameters: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ScheduleSettings:
+    """When the run is due (New York wall time) and how late it may still trade."""
+
+    slot: str = "open"
+    run_at: dt.time = dt.time(9, 35)
+    max_delay: dt.timedelta = dt.timedelta(minutes=30)
+    lease_ttl: dt.timedelta = dt.timedelta(minutes=20)
+
+    def scheduled_at(self, session_date: dt.date) -> dt.datetime:
+        return dt.datetime.combine(session_date, self.run_at, tzinfo=NEW_YORK)
+
+
+@dataclass(frozen=True)
+class ExecutionSettings:
+    fill_timeout_s: float = 120.0
+    poll_initial_s: float = 0.25
+    poll_max_s: float = 5.0
+    max_parallel: int = 4
+    cash_buffer: Decimal = Decimal("0.02")
+    min_order_notional: Decimal = Decimal("1")
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    env: str
+    strategies: tuple[StrategySpec, ...]
+    schedule: ScheduleSettings = ScheduleSettings()
+    execution: ExecutionSettings = ExecutionSettings()
+    risk_limits: Any = None  # the risk engine's RiskLimits; None = its defaults
+    universe: frozenset[str] | None = None  # allowed symbols; None = what the strategies reference
+    neutral_report: bool = False  # redact amounts in reports
+    lookback_margin: int = 20  # extra sessions fetched beyond the strategies' warm-up
+    lookback_sessions: int = 0  # sessions of bars to fetch at least (config data.lookback_sessions)
+    config_doc: Mapping[str, Any] = field(default_factory=dict)  # the effective config, for the record
+
+    def __post_init__(self) -> None:
+        if not self.strategies:
+            raise ConfigError("no strategy is enabled", code="no-strategies", where="strategies")
+        total = sum(s.allocation for s in self.strategies)
+        if abs(total - 1.0) > 1e-9:
+            raise ConfigError(
+                f"strategy allocations sum to {total}, not 1",
+                code="allocations-sum",
+                hint="make the allocations add up to 1",
+                where="strategies",
+            )
+
+    @property
+    def allocations(self) -> dict[str, float]:
+        return {s.name: s.allocation for s in self.strategies}
+
+    @property
+    def config_hash(self) -> str:
+        return config_hash(self.config_doc)
+
+
+def config_hash(doc: Mapping[str, Any]) -> str:
+    """sha256 of the canonical JSON of the effective configuration."""
+    text = json.dumps(doc, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()

@@ -1,0 +1,286 @@
+"""The trading phase of a run, after the guards: read, gate, decide, plan, check risk, execute.
+
+Reads are batched and concurrent (one account, one positions, one open-orders and one bars request, then
+the assets of the symbols involved), so the critical path stays short whatever the number of symbols.
+Legs are journaled before they are sent; a resumed run reconciles them by client_order_id.
+"""
+
+from __future__ import annotations
+
+import math
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from typing import Any
+
+from rebalancer.broker.models import Account, AssetInfo, Order, OrderSide, Position
+from rebalancer.market.history import PriceHistory
+from rebalancer.portfolio.plan import PlanOptions, plan_buys, plan_orders
+from rebalancer.portfolio.plan_model import Plan, PlannedOrder
+from rebalancer.portfolio.risk import RiskDecision, RiskLimits, RiskState, TradingState, assess, limit_targets
+from rebalancer.run.client_ids import belongs_to_run, client_order_id, made_by_rebalancer
+from rebalancer.run.context import RunContext
+from rebalancer.run.data_gate import check_bars
+from rebalancer.run.decide import Decision, LoadedStrategy, decide, needed_symbols
+from rebalancer.run.execution import Executor, Leg
+from rebalancer.run.guards import SessionCalendar
+from rebalancer.run.record import code_version
+from rebalancer.run.result import OrderOutcome, RunStatus
+from rebalancer.run.serialize import to_json
+
+
+@dataclass
+class TradeOutcome:
+    status: RunStatus
+    message: str
+    decision: Decision | None = None
+    risk: RiskDecision | None = None
+    outcomes: list[OrderOutcome] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    account: Account
+    positions: list[Position]
+    open_orders: list[Order]
+    history: PriceHistory
+
+
+class Trade:
+    def __init__(
+        self, ctx: RunContext, strategies: list[LoadedStrategy], calendar: SessionCalendar, lookback: int
+    ) -> None:
+        self.ctx = ctx
+        self.strategies = strategies
+        self.calendar = calendar
+        self.lookback = lookback
+        self.broker = ctx.ports.broker
+        self.executor = Executor(
+            self.broker,
+            ctx.settings.execution,
+            sleep=ctx.ports.sleep,
+            monotonic=ctx.ports.monotonic,
+            on_step=ctx.ports.on_step,
+        )
+        execution = ctx.settings.execution
+        self.options = PlanOptions(execution.cash_buffer, execution.min_order_notional)
+        self.limits = ctx.settings.risk_limits or RiskLimits()
+
+    # -- the phase ----------------------------------------------------------------------------
+
+    def run(self) -> TradeOutcome:
+        ctx = self.ctx
+        needed = needed_symbols(self.strategies)
+        snap = self._read(needed)
+        quality = check_bars(snap.history, self.calendar, needed, self.lookback)
+        digest = ctx.recorder.put_bars(snap.history)
+        ctx.recorder.put_json("inputs.json", self._inputs(snap, digest, quality.to_dict()))
+        if not quality.ok:
+            raise quality.to_error()
+        decision = decide(self.strategies, snap.history, self.calendar.decision_date)
+        ctx.recorder.put_json("decision.json", decision.to_dict())
+        held = {p.symbol for p in snap.positions}
+        assets = self._assets(set(decision.targets) | held)
+        prices = decision_prices(snap.history, snap.positions)
+        own = [o for o in snap.open_orders if belongs_to_run(o.client_order_id, ctx.key)]
+        stale = [o for o in snap.open_orders if made_by_rebalancer(o.client_order_id) and o not in own]
+        manual = [o for o in snap.open_orders if not made_by_rebalancer(o.client_order_id)]
+        if manual:
+            ctx.warn(f"{len(manual)} open orders not placed by the rebalancer left alone; their symbols skip")
+        universe = self._universe(decision, held)
+        limited = limit_targets(decision.targets, self.limits, universe)
+        plan = plan_orders(
+            limited.weights,
+            snap.account,
+            snap.positions,
+            prices,
+            assets,
+            self.options,
+            open_orders=own + manual,
+        )
+        risk = assess(
+            decision.targets,
+            plan,
+            snap.account,
+            snap.positions,
+            self.limits,
+            self._risk_state(),
+            universe,
+            halt_flag=TradingState.from_flag(ctx.flag.value),
+            today=ctx.key.session_date,
+        )
+        ctx.recorder.put_json("plan.json", {"plan": plan.to_dict(), "risk": risk.to_dict(), "assets": assets})
+        ctx.risk_state = risk.new_state
+        outcome = TradeOutcome(RunStatus.PLANNED, "", decision, risk)
+        if ctx.planning:
+            outcome.message = f"planned {len(risk.approved.orders)} orders; none sent"
+            return outcome
+        self._cancel_stale(stale)
+        outcome.outcomes += self._sells(risk.approved, prices)
+        ctx.ports.on_step("sells-filled")
+        if risk.approved.buys:
+            outcome.outcomes += self._buys(limited.weights, risk.approved, prices, assets, manual)
+            ctx.ports.on_step("buys-filled")
+        return self._conclude(outcome, risk)
+
+    # -- reads --------------------------------------------------------------------------------
+
+    def _read(self, needed: set[str]) -> Snapshot:
+        start = self.calendar.previous_sessions[-self.lookback :][0]
+        end = self.calendar.decision_date
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            account = pool.submit(self.broker.get_account)
+            positions = pool.submit(self.broker.get_positions)
+            orders = pool.submit(self.broker.list_open_orders)
+            bars = pool.submit(self.ctx.ports.market_data.daily_history, sorted(needed), start, end)
+            return Snapshot(account.result(), positions.result(), orders.result(), bars.result())
+
+    def _assets(self, symbols: set[str]) -> dict[str, AssetInfo]:
+        batch = getattr(self.broker, "get_assets", None)
+        if callable(batch):
+            found: dict[str, AssetInfo] = batch(sorted(symbols))
+            return found
+        infos = self.executor.parallel(self.broker.get_asset, sorted(symbols))
+        return {info.symbol: info for info in infos}
+
+    def _universe(self, decision: Decision, held: set[str]) -> set[str]:
+        allowed = self.ctx.settings.universe
+        if allowed is not None:
+            return set(allowed)
+        return needed_symbols(self.strategies) | set(decision.targets) | held
+
+    def _risk_state(self) -> RiskState:
+        saved = self.ctx.ports.store.load_risk_state(self.ctx.settings.env)
+        return RiskState() if saved is None else RiskState.from_dict(saved)
+
+    def _inputs(self, snap: Snapshot, digest: str, quality: dict[str, Any]) -> dict[str, Any]:
+        settings = self.ctx.settings
+        return {
+            "run_id": self.ctx.key.run_id,
+            "now": self.ctx.now.isoformat(),
+            "code_version": code_version(),
+            "config": dict(settings.config_doc),
+            "config_hash": settings.config_hash,
+            "flag": self.ctx.flag.value,
+            "decision_date": self.calendar.decision_date.isoformat(),
+            "lookback": self.lookback,
+            "strategies": [s.to_dict() for s in self.strategies],
+            "account": to_json(snap.account),
+            "positions": to_json(snap.positions),
+            "open_orders": to_json(snap.open_orders),
+            "bars_digest": digest,
+            "bars_shape": [len(snap.history), len(snap.history.symbols)],
+            "data_quality": quality,
+            "plan_options": to_json(self.options),
+            "risk_limits": to_json(self.limits),
+            "risk_state": self.ctx.ports.store.load_risk_state(settings.env),
+        }
+
+    # -- orders -------------------------------------------------------------------------------
+
+    def _cancel_stale(self, stale: list[Order]) -> None:
+        if stale:
+            canceled = self.executor.cancel_orders(stale)
+            self.ctx.warn(f"canceled {len(canceled)} stale open orders left by earlier runs")
+        self.ctx.ports.on_step("stale-canceled")
+
+    def _legs(self, orders: tuple[PlannedOrder, ...], prices: dict[str, Decimal]) -> list[Leg]:
+        key = self.ctx.key
+        return [
+            Leg(
+                client_order_id(key, o.symbol, o.side, 1),
+                o.symbol,
+                o.side,
+                o.qty,
+                o.notional,
+                prices.get(o.symbol, o.price),
+            )
+            for o in orders
+        ]
+
+    def _run_legs(self, phase: str, fresh: list[Leg]) -> list[OrderOutcome]:
+        """Journal then execute; a resumed run reuses the journaled legs and reconciles them."""
+        recorder = self.ctx.recorder
+        journaled = recorder.load_legs(phase) if self.ctx.resumed else None
+        legs = journaled if journaled is not None else fresh
+        if journaled is None:
+            recorder.save_legs(phase, legs)
+        self.ctx.started_orders = self.ctx.started_orders or bool(legs)
+        return self.executor.execute(legs, step=phase, reconcile=journaled is not None)
+
+    def _sells(self, approved: Plan, prices: dict[str, Decimal]) -> list[OrderOutcome]:
+        # Full exits are sells of the exact held qty under our client_order_id (close_position has none).
+        return self._run_legs("sell", self._legs(approved.sells, prices))
+
+    def _buys(
+        self,
+        weights: dict[str, Decimal],
+        approved: Plan,
+        prices: dict[str, Decimal],
+        assets: dict[str, AssetInfo],
+        manual: list[Order],
+    ) -> list[OrderOutcome]:
+        fresh: list[Leg] = []
+        if not (self.ctx.resumed and self.ctx.recorder.has("journal-buy.json")):
+            with ThreadPoolExecutor(max_workers=2) as pool:
+                account_f = pool.submit(self.broker.get_account)
+                positions_f = pool.submit(self.broker.get_positions)
+                account, positions = account_f.result(), positions_f.result()
+            buys = plan_buys(weights, account, positions, prices, assets, self.options, open_orders=manual)
+            capped = cap_to_approved(buys.buys, approved.buys)
+            self.ctx.recorder.put_json(
+                "buys.json", {"account": account, "positions": positions, "plan": buys.to_dict()}
+            )
+            fresh = self._legs(tuple(capped), prices)
+        return self._run_legs("buy", fresh)
+
+    def _conclude(self, outcome: TradeOutcome, risk: RiskDecision) -> TradeOutcome:
+        problems = [o for o in outcome.outcomes if not o.is_filled]
+        filled = len(outcome.outcomes) - len(problems)
+        if risk.trading_state is TradingState.HALTED:
+            outcome.status, outcome.message = RunStatus.HALTED, "the risk engine halted trading: no orders"
+        elif problems:
+            outcome.status = RunStatus.PARTIAL
+            outcome.message = f"{filled} of {len(outcome.outcomes)} orders filled; {len(problems)} did not"
+        else:
+            outcome.status = RunStatus.COMPLETED
+            outcome.message = (
+                f"{filled} orders filled" if filled else "portfolio already on target: no orders"
+            )
+            if risk.trading_state is TradingState.REDUCING:
+                outcome.message += " (reducing: sells only)"
+        return outcome
+
+
+def decision_prices(history: PriceHistory, positions: list[Position]) -> dict[str, Decimal]:
+    """The decision price of each symbol: the last close, else the position's current price."""
+    prices = {p.symbol: p.current_price for p in positions if p.current_price > 0}
+    if len(history):
+        last = history.close[-1]
+        for i, symbol in enumerate(history.symbols):
+            value = float(last[i])
+            if math.isfinite(value) and value > 0:
+                prices[symbol] = Decimal(repr(value))
+    return prices
+
+
+def cap_to_approved(buys: tuple[PlannedOrder, ...], approved: tuple[PlannedOrder, ...]) -> list[PlannedOrder]:
+    """Buys re-sized from actual buying power, never larger than (or outside) what risk approved."""
+    limits = {o.symbol: o for o in approved}
+    capped = []
+    for order in buys:
+        ok = limits.get(order.symbol)
+        if ok is None or order.side is not OrderSide.BUY:
+            continue
+        if order.notional is not None:
+            ceiling = ok.notional if ok.notional is not None else ok.estimated_notional
+            capped.append(_resize(order, notional=min(order.notional, ceiling)))
+        elif order.qty is not None and ok.qty is not None:
+            capped.append(_resize(order, qty=min(order.qty, ok.qty)))
+    return [o for o in capped if (o.notional or o.qty or Decimal(0)) > 0]
+
+
+def _resize(
+    order: PlannedOrder, *, notional: Decimal | None = None, qty: Decimal | None = None
+) -> PlannedOrder:
+    return replace(order, notional=notional, qty=qty)
