@@ -126,11 +126,11 @@ def test_start_and_end_bound_the_backtest():
     assert [str(d) for d in r.dates] == ["2024-01-04"]
 
 
-def test_an_undefined_row_inside_the_backtest_holds_positions():
+def test_the_backtest_starts_after_the_last_undefined_decision():
     h = _history()
     r = simulate(_weights(h, [[1, 0], [NAN, NAN], [0, 1], [0, 1]]), h, BacktestOptions(**FREE))
-    assert r.traded_today.tolist() == [True, False, True, True]
-    np.testing.assert_allclose(r.equity[1], 110_000)
+    assert [str(d) for d in r.dates] == DAYS[2:]
+    assert r.traded_today.all()
 
 
 def test_no_defined_row_is_an_error():

@@ -34,6 +34,7 @@ class LoadedStrategy:
     name: str
     symphony: Symphony
     allocation: float
+    path: Path | None = None
 
 
 def parse_allocations(items: Iterable[str]) -> dict[str, float]:
@@ -98,7 +99,7 @@ def load_strategies(
             own = {k: v for k, v in parameters.items() if k in declared}
             if own:
                 symphony = load_symphony(spec.path, parameters=own)
-        loaded.append(LoadedStrategy(spec.name, symphony, spec.allocation))
+        loaded.append(LoadedStrategy(spec.name, symphony, spec.allocation, spec.path))
     return loaded
 
 

@@ -62,7 +62,20 @@ def plot_equity(result: BacktestResult, benchmark: BenchmarkCurve | None, path: 
     ax.set_yscale("log")
     ax.set_title("Equity (log scale)")
     ax.set_ylabel("equity ($)")
-    ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    values = np.concatenate([result.equity, benchmark.equity if benchmark is not None else []])
+    span = float(values.max() / values.min())
+    subs = (
+        (1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0)
+        if span < 10
+        else (1.0, 2.0, 5.0)
+        if span < 1e3
+        else (1.0,)
+    )
+    ax.yaxis.set_major_locator(LogLocator(base=10, subs=subs))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax.yaxis.set_minor_formatter(NullFormatter())
     ax.grid(True, which="major", alpha=0.3)
     ax.legend(loc="upper left")
     path = _save(fig, path)
@@ -88,7 +101,8 @@ def plot_drawdown(result: BacktestResult, benchmark: BenchmarkCurve | None, path
 
 
 def allocation_frame(result: BacktestResult) -> pd.DataFrame:
-    """Weights held (and cash) per session; monthly means when the backtest is long; top series kept."""
+    """Weights held (and cash) per session, the largest series kept; averaged per week or month when
+    the backtest is long, so that daily switching does not turn the chart into a barcode."""
     frame = pd.DataFrame(result.weights_held, index=_index(result.dates), columns=list(result.symbols))
     means = frame.mean()
     frame = frame[means[means > 0].sort_values(ascending=False).index]
@@ -96,8 +110,9 @@ def allocation_frame(result: BacktestResult) -> pd.DataFrame:
         keep = list(frame.columns[: MAX_ALLOCATION_SERIES - 1])
         frame = frame[keep].assign(other=frame.drop(columns=keep).sum(axis=1))
     frame["cash"] = (1.0 - frame.sum(axis=1)).clip(lower=0.0)
-    if len(frame) > 500:
-        frame = frame.groupby(frame.index.to_period("M")).mean()
+    period = "M" if len(frame) > 750 else "W" if len(frame) > 120 else None
+    if period is not None:
+        frame = frame.groupby(frame.index.to_period(period)).mean()
         frame.index = frame.index.to_timestamp()
     return frame
 
@@ -108,8 +123,10 @@ def plot_allocation(result: BacktestResult, path: Path) -> Path:
     fig, ax = plt.subplots(figsize=(10, 4.8))
     colors = [*plt.get_cmap("tab20").colors[: len(frame.columns) - 1], (0.85, 0.85, 0.85)]
     ax.stackplot(frame.index, frame.to_numpy().T * 100, labels=list(frame.columns), colors=colors, lw=0)
-    monthly = " (monthly average)" if len(frame) < len(result.dates) else ""
-    ax.set_title(f"Allocation over time{monthly}")
+    averaged = ""
+    if len(frame) < len(result.dates):
+        averaged = " (monthly average)" if len(result.dates) > 750 else " (weekly average)"
+    ax.set_title(f"Allocation over time{averaged}")
     ax.set_ylabel("% of equity")
     ax.set_ylim(0, 100)
     ax.margins(x=0)
@@ -133,7 +150,7 @@ def plot_monthly_returns(result: BacktestResult, path: Path) -> Path:
     table = monthly_table(result)
     values = table.to_numpy()
     limit = max(float(np.nanmax(np.abs(values))), 1.0) if np.isfinite(values).any() else 1.0
-    fig, ax = plt.subplots(figsize=(10, 0.9 + 0.32 * len(table)))
+    fig, ax = plt.subplots(figsize=(10, max(2.6, 0.9 + 0.32 * len(table))))
     image = ax.imshow(values, cmap="RdYlGn", vmin=-limit, vmax=limit, aspect="auto")
     ax.set_xticks(
         range(12), ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]

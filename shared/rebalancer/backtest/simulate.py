@@ -87,22 +87,27 @@ def _valid_rows(weights: FloatMatrix) -> BoolArray:
 def simulation_window(
     weights: WeightsLike, history: PriceHistory, options: BacktestOptions
 ) -> tuple[int, int]:
-    """(first, last) rows simulated, from the first row (not before --start) where the weights are
-    defined and every symbol they may hold has a price, to --end."""
+    """(first, last) rows simulated: --end (or the last row), back to the first row (not before --start)
+    from which every decision is defined and every symbol the weights may hold has a price.
+
+    The engine leaves a row undefined when the branch taken there needs an indicator without enough
+    history; starting after the last such row means every decision of the backtest is a real one.
+    """
     ready = _valid_rows(weights.weights)
     ready &= np.isfinite(history.select(weights.symbols).close).all(axis=1)
     lo = 0 if options.start is None else int(np.searchsorted(weights.dates, to_day(options.start)))
     hi = len(weights.dates) - 1
     if options.end is not None:
         hi = int(np.searchsorted(weights.dates, to_day(options.end), side="right")) - 1
-    defined = np.flatnonzero(ready[lo : hi + 1])
-    if hi < lo or defined.size == 0:
+    not_ready = np.flatnonzero(~ready[lo : hi + 1])
+    first = lo if not_ready.size == 0 else lo + int(not_ready[-1]) + 1
+    if hi < lo or first > hi:
         raise DataError(
             "no session in the backtest range has every indicator and every held symbol's price defined",
             code="backtest-empty",
             hint="widen --start/--end or provide more history for the warm-up",
         )
-    return lo + int(defined[0]), hi
+    return first, hi
 
 
 def calendar_rows(dates: DateArray, rebalance: Rebalance) -> BoolArray:
@@ -160,15 +165,16 @@ def _trade(book: _Book, target: npt.NDArray[np.float64], options: BacktestOption
     buys = np.maximum(delta, 0.0)
     sold, bought = -float(sells.sum()), float(buys.sum())
     cash = book.cash + sold * (1.0 - slip) * (1.0 - fee)
-    paid = bought * (1.0 + slip) * (1.0 + fee)
-    if paid > cash:  # buys are sized from the buying power left after the sells
-        scale = max(cash, 0.0) / paid
+    buy_rate = (1.0 + slip) * (1.0 + fee)
+    if bought * buy_rate > cash:  # buys are sized from the buying power left after the sells
+        scale = max(cash, 0.0) / (bought * buy_rate)
         buys *= scale
-        bought, paid = bought * scale, paid * scale
-    book.cash = cash - paid
+        bought *= scale
+    book.cash = cash - bought * buy_rate
     h += sells
     h += buys
-    return sold + bought, equity - book.cash - float(h.sum())
+    cost = sold * (1.0 - (1.0 - slip) * (1.0 - fee)) + bought * (buy_rate - 1.0)
+    return sold + bought, cost
 
 
 def _needs_trade(book: _Book, target: npt.NDArray[np.float64], options: BacktestOptions) -> bool:
