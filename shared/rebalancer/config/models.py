@@ -1,0 +1,160 @@
+"""The configuration models (pure pydantic-settings models: no I/O; loader.py reads files and env).
+
+Every setting, its default and its env var: docs/configuration.md. Unknown keys are errors everywhere.
+
+>>> config = RebalancerConfig(env="paper", risk={"max_drawdown": "0.3"})
+>>> config.allocations, config.risk.to_limits().max_drawdown
+({'nuclear': 0.3, 'tecl': 0.5, 'klm': 0.2}, Decimal('0.3'))
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from rebalancer.portfolio.plan_model import PlanOptions
+from rebalancer.portfolio.risk_limits import RiskLimits
+from rebalancer.portfolio.risk_state import TradingState
+from rebalancer.symphony.library import BUILTIN_ALLOCATIONS
+
+ENV_PREFIX = "REBALANCER_"
+ENV_NESTED_DELIMITER = "__"
+STRATEGY_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+_ACTIONS = {"reduce": TradingState.REDUCING, "halt": TradingState.HALTED}
+
+Mode = Literal["paper", "live"]
+Action = Literal["reduce", "halt"]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StrategyConfig(_Section):
+    """One strategy: a built-in name or a .clj path (relative paths: relative to the config file's folder)."""
+
+    source: str | None = Field(default=None, min_length=1, description="default: the strategy's own key")
+    allocation: float = Field(gt=0, le=1)
+    parameters: dict[str, float] = Field(default_factory=dict)
+
+
+def default_strategies() -> dict[str, StrategyConfig]:
+    return {name: StrategyConfig(allocation=share) for name, share in BUILTIN_ALLOCATIONS.items()}
+
+
+class RiskConfig(_Section):
+    max_symbol_weight: Decimal = Field(default=Decimal(1), gt=0, le=1)
+    max_gross_exposure: Decimal = Field(default=Decimal(1), gt=0, le=1)
+    max_turnover: Decimal = Field(default=Decimal(2), gt=0, le=2)
+    max_order_notional: Decimal = Field(default=Decimal(100_000), gt=0, le=Decimal(100_000_000))
+    max_orders_per_run: int = Field(default=40, ge=1, le=500)
+    max_daily_loss: Decimal = Field(default=Decimal("0.15"), gt=0, le=1)
+    daily_loss_action: Action = "reduce"
+    max_drawdown: Decimal = Field(default=Decimal("0.5"), gt=0, le=1)
+    drawdown_action: Action = "halt"
+    circuit_breaker_failures: int = Field(default=3, ge=1, le=100)
+
+    def to_limits(self) -> RiskLimits:
+        return RiskLimits(
+            max_symbol_weight=self.max_symbol_weight,
+            max_gross_exposure=self.max_gross_exposure,
+            max_turnover=self.max_turnover,
+            max_order_notional=self.max_order_notional,
+            max_orders_per_run=self.max_orders_per_run,
+            max_daily_loss=self.max_daily_loss,
+            daily_loss_action=_ACTIONS[self.daily_loss_action],
+            max_drawdown=self.max_drawdown,
+            drawdown_action=_ACTIONS[self.drawdown_action],
+            circuit_breaker_failures=self.circuit_breaker_failures,
+        )
+
+
+class ExecutionConfig(_Section):
+    # Alpaca's smallest fractional order is $1, so a lower minimum would only produce rejected orders.
+    min_order_notional: Decimal = Field(default=Decimal(1), ge=1, le=Decimal(100_000))
+    cash_buffer: Decimal = Field(default=Decimal("0.02"), ge=0, le=Decimal("0.5"))
+    # The Lambda's 15-minute ceiling bounds how long a run may wait for fills.
+    fill_timeout_seconds: float = Field(default=120.0, gt=0, le=840)
+    max_delay_minutes: int = Field(default=30, ge=0, le=390)
+    slot: str = Field(default="market-open", pattern=r"^[a-z0-9][a-z0-9-]{0,31}$")
+
+    def to_plan_options(self) -> PlanOptions:
+        return PlanOptions(cash_buffer=self.cash_buffer, min_order_notional=self.min_order_notional)
+
+
+class DataConfig(_Section):
+    lookback_sessions: int = Field(default=1260, ge=50, le=10_000)
+    feed: Literal["iex", "sip"] = "iex"
+
+
+class NotificationsConfig(_Section):
+    neutral: bool = Field(default=False, description="redact amounts (money, quantities) from reports")
+    subject_prefix: str = Field(default="[rebalancer]", max_length=40)
+
+
+class BrokerConfig(_Section):
+    mode: Mode | None = Field(default=None, description="paper or live; default: the same as env")
+    base_url: str | None = Field(default=None, pattern=r"^https?://[^\s/?#]+/?$")
+    data_base_url: str | None = Field(default=None, pattern=r"^https?://[^\s/?#]+/?$")
+
+
+class RebalancerConfig(BaseSettings):
+    """The whole configuration. Build it with `load_config` (file + env + cross-field checks)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter=ENV_NESTED_DELIMITER,
+        case_sensitive=False,
+        extra="forbid",
+        frozen=True,
+    )
+
+    env: Mode = "paper"
+    live_trading_confirmed: bool = False
+    strategies: dict[str, StrategyConfig] = Field(default_factory=default_strategies)
+    risk: RiskConfig = Field(default_factory=RiskConfig)
+    execution: ExecutionConfig = Field(default_factory=ExecutionConfig)
+    data: DataConfig = Field(default_factory=DataConfig)
+    notifications: NotificationsConfig = Field(default_factory=NotificationsConfig)
+    broker: BrokerConfig = Field(default_factory=BrokerConfig)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],  # noqa: ARG003
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,  # noqa: ARG003
+        dotenv_settings: PydanticBaseSettingsSource,  # noqa: ARG003
+        file_secret_settings: PydanticBaseSettingsSource,  # noqa: ARG003
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Constructing the model reads nothing implicitly: loader.py layers file and env explicitly, so a
+        # caller's env mapping (tests, the CLI) is the only environment that counts.
+        return (init_settings,)
+
+    @field_validator("strategies")
+    @classmethod
+    def _strategy_names(cls, value: dict[str, StrategyConfig]) -> dict[str, StrategyConfig]:
+        bad = [name for name in value if not STRATEGY_NAME.match(name)]
+        if bad:
+            raise ValueError(f"strategy names must be lowercase letters, digits, - or _ (got {bad})")
+        return value
+
+    @property
+    def allocations(self) -> dict[str, float]:
+        return {name: strategy.allocation for name, strategy in self.strategies.items()}
+
+    @property
+    def broker_mode(self) -> Mode:
+        """The broker endpoint to use: broker.mode, else the same as env."""
+        return self.broker.mode or self.env
+
+    @property
+    def is_live(self) -> bool:
+        return self.env == "live" or self.broker_mode == "live"
+
+    def strategy_source(self, name: str) -> str:
+        return self.strategies[name].source or name
