@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 MARKET_DATA ?= $(abspath ../shared/data/market)
 
-.PHONY: demo test lint types unit bench clean venv
+.PHONY: demo test lint types unit bench clean venv sam-check
 
 venv: $(STAMP)
 
@@ -28,7 +28,27 @@ types: $(STAMP)
 unit: $(STAMP)
 	REBALANCER_MARKET_DATA=$(MARKET_DATA) $(BIN)/pytest -n 2 --cov --cov-report=term
 
-test: lint types unit
+test: lint types unit sam-check
+
+# --- SAM: validate --lint, build (python3.13, arm64 wheels) and report the unzipped package size.
+# aws-sam-cli pins conflict with ours, so it lives in its own venv. sam build needs python3.13 on PATH:
+# pyenv's 3.13 when there is one, else whatever python3.13 the PATH has.
+SAM_VENV ?= .venv-sam
+SAM_STAMP := $(SAM_VENV)/.installed
+SAM_ENV := SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1}
+PY313_BIN := $(lastword $(wildcard $(shell pyenv root 2>/dev/null)/versions/3.13.*/bin))
+SAM_PATH := $(if $(PY313_BIN),$(PY313_BIN):,)$(PATH)
+
+$(SAM_STAMP):
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(SAM_VENV)/bin/python -m pip install --quiet aws-sam-cli==1.170.0 cfn-lint==1.58.0
+	touch $(SAM_STAMP)
+
+sam-check: $(SAM_STAMP) $(STAMP)
+	$(SAM_ENV) $(SAM_VENV)/bin/sam validate --lint --template template.yaml
+	PATH="$(SAM_PATH)" $(SAM_ENV) $(SAM_VENV)/bin/sam build --template template.yaml
+	$(BIN)/python -m rebalancer.aws.package_size template.yaml .aws-sam/build
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'

@@ -1,0 +1,93 @@
+"""The code that reaches Lambda: layers pinned like pyproject, strategies and config inside the functions."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rebalancer.aws.cfn_yaml import load_template
+from rebalancer.aws.package_size import FunctionSize, main, measure, report
+
+ROOT = Path(__file__).resolve().parents[2]
+PIN = re.compile(r"^([A-Za-z0-9_.\-\[\]]+)==([^\s;]+)$")
+
+
+@pytest.fixture(scope="module")
+def template() -> dict[str, Any]:
+    return load_template(ROOT / "template.yaml")
+
+
+def _pins(lines: list[str]) -> dict[str, str]:
+    pins = {}
+    for raw in lines:
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        match = PIN.match(line)
+        assert match, f"not pinned with ==: {line!r}"
+        pins[match.group(1).lower()] = match.group(2)
+    return pins
+
+
+def test_deps_layer_pins_are_pyprojects_runtime_pins_minus_boto3() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    runtime = _pins(project["dependencies"])
+    layer = _pins((ROOT / "layers/deps/requirements.txt").read_text().splitlines())
+    runtime.pop("boto3")  # the python3.13 Lambda runtime provides boto3
+    assert layer == runtime
+
+
+def test_both_layers_build_for_python313_arm64(template: dict[str, Any]) -> None:
+    for logical_id, uri in (("DepsLayer", "layers/deps/"), ("SharedLayer", "shared/")):
+        layer = template["Resources"][logical_id]
+        assert layer["Metadata"] == {"BuildMethod": "python3.13", "BuildArchitecture": "arm64"}
+        assert layer["Properties"]["ContentUri"] == uri
+        assert layer["Properties"]["CompatibleArchitectures"] == ["arm64"]
+    assert template["Globals"]["Function"]["Layers"] == [{"Ref": "DepsLayer"}, {"Ref": "SharedLayer"}]
+
+
+@pytest.mark.parametrize("function", ["RebalanceFunction", "HealthCheckFunction"])
+def test_strategies_and_config_ship_inside_the_function(template: dict[str, Any], function: str) -> None:
+    props = template["Resources"][function]["Properties"]
+    code = ROOT / props["CodeUri"]
+    assert (code / "app.py").is_file()
+    for folder in ("strategies", "config"):
+        assert (code / folder).resolve() == (ROOT / folder).resolve(), (
+            f"{code / folder} must link to {folder}/"
+        )
+    variables = props["Environment"]["Variables"]
+    assert variables["REBALANCER_STRATEGIES_DIR"] == "/var/task/strategies"
+    assert variables["REBALANCER_CONFIG_FILE"] == {"Fn::Sub": "/var/task/config/${Env}.yaml"}
+
+
+def test_samconfig_has_paper_default_and_live() -> None:
+    config = tomllib.loads((ROOT / "samconfig.toml").read_text())
+    assert config["default"]["global"]["parameters"]["stack_name"] == "rebalancer-paper"
+    assert 'Env="paper"' in config["default"]["deploy"]["parameters"]["parameter_overrides"]
+    live = config["live"]["deploy"]["parameters"]
+    assert 'Env="live"' in live["parameter_overrides"]
+    assert 'LiveTradingConfirmed="no"' in live["parameter_overrides"]
+    assert config["live"]["global"]["parameters"]["stack_name"] == "rebalancer-live"
+
+
+def test_package_size_adds_each_functions_layers(tmp_path: Path, template: dict[str, Any]) -> None:
+    for name, size in (("RebalanceFunction", 1000), ("DepsLayer", 5000), ("SharedLayer", 300)):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "blob").write_bytes(b"x" * size)
+    sizes = {s.function: s for s in measure(template, tmp_path)}
+    assert sizes["RebalanceFunction"].total == 6300
+    assert sizes["WatchdogFunction"].total == 5300  # not built here: code 0, layers still count
+    text, ok = report(list(sizes.values()), budget=6000)
+    assert not ok
+    assert "RebalanceFunction" in text
+    assert "OVER BUDGET" in text
+
+
+def test_package_size_command_exit_code(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([str(ROOT / "template.yaml"), str(tmp_path)]) == 0
+    assert "HealthCheckFunction" in capsys.readouterr().out
+    assert report([FunctionSize("F", 10, (("L", 10),))], budget=25)[1]
