@@ -1,0 +1,256 @@
+"""A naive per-day reference evaluator (test-only): re-evaluates the tree at each day from scratch.
+
+Scalar indicator functions read only the prices up to the day; a sub-tree's return stream is rebuilt by
+evaluating the sub-tree on every earlier day. Deliberately slow and simple: it is the oracle the
+vectorized evaluator is checked against. (Results are memoized per (node, day) only to keep the test fast;
+the function memoized is pure.)
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from functools import lru_cache
+
+import numpy as np
+
+from rebalancer.market.history import PriceHistory
+from rebalancer.symphony.nodes import (
+    Asset,
+    Comparison,
+    Filter,
+    Group,
+    If,
+    IndicatorRef,
+    Metric,
+    Node,
+    WeightEqual,
+    WeightInverseVolatility,
+    WeightSpecified,
+)
+
+Weights = dict[str, float]
+NAN = float("nan")
+
+
+# -- scalar indicators: the value at the last element, from the run of defined values ending there ----
+
+
+def _tail_run(values: list[float]) -> list[float]:
+    run: list[float] = []
+    for v in reversed(values):
+        if math.isnan(v):
+            break
+        run.append(v)
+    return run[::-1]
+
+
+def _rsi(p: list[float], n: int) -> float:
+    if len(p) <= n:
+        return NAN
+    changes = [b - a for a, b in itertools.pairwise(p)]
+    gain = sum(max(c, 0.0) for c in changes[:n]) / n
+    loss = sum(max(-c, 0.0) for c in changes[:n]) / n
+    for c in changes[n:]:
+        gain = (gain * (n - 1) + max(c, 0.0)) / n
+        loss = (loss * (n - 1) + max(-c, 0.0)) / n
+    total = gain + loss
+    return 0.0 if abs(total) < 1e-8 else 100.0 * gain / total
+
+
+def _ema(p: list[float], n: int) -> float:
+    if len(p) < n:
+        return NAN
+    value = sum(p[:n]) / n
+    for x in p[n:]:
+        value = value + 2.0 / (n + 1) * (x - value)
+    return value
+
+
+def _max_drawdown(p: list[float], n: int) -> float:
+    if len(p) < n:
+        return NAN
+    peak, worst = -math.inf, 0.0
+    for x in p[-n:]:
+        peak = max(peak, x)
+        worst = max(worst, (peak - x) / peak)
+    return worst * 100.0
+
+
+def price_value(name: str, n: int | None, prices: list[float]) -> float:
+    p = _tail_run(prices)
+    if not p:
+        return NAN
+    if name == "current-price":
+        return p[-1]
+    assert n is not None
+    if name == "moving-average-price":
+        return float(np.mean(p[-n:])) if len(p) >= n else NAN
+    if name == "stdev-price":
+        return float(np.std(p[-n:])) if len(p) >= n else NAN
+    if name == "cumulative-return":
+        return (p[-1] / p[-1 - n] - 1.0) * 100.0 if len(p) > n else NAN
+    if name == "rsi":
+        return _rsi(p, n)
+    if name == "exponential-moving-average-price":
+        return _ema(p, n)
+    return _max_drawdown(p, n)
+
+
+def return_value(name: str, n: int, returns: list[float]) -> float:
+    r = _tail_run(returns)
+    if len(r) < n:
+        return NAN
+    window = r[-n:]
+    return float(np.mean(window) if name == "moving-average-return" else np.std(window)) * 100.0
+
+
+# -- the tree, one day at a time ------------------------------------------------------------------
+
+
+class NaiveEvaluator:
+    def __init__(self, history: PriceHistory) -> None:
+        self.h = history
+        self.close = {s: history.column(s).tolist() for s in history.symbols}
+        self.weights_at = lru_cache(maxsize=None)(self._weights_at)
+
+    def asset_return(self, symbol: str, t: int) -> float:
+        c = self.close[symbol]
+        return c[t] / c[t - 1] - 1.0 if t >= 1 else NAN
+
+    def _weights_at(self, node: Node, t: int) -> Weights | None:
+        if isinstance(node, Asset):
+            return None if math.isnan(self.close[node.symbol][t]) else {node.symbol: 1.0}
+        if isinstance(node, If):
+            taken = self._condition(node.condition, t)
+            if taken is None:
+                return None
+            return self._equal(node.then if taken else node.otherwise, t)
+        if isinstance(node, WeightSpecified):
+            return self._specified(node, t)
+        if isinstance(node, WeightInverseVolatility):
+            return self._inverse_vol(node, t)
+        if isinstance(node, Group | WeightEqual):
+            return self._equal(node.children, t)
+        return self._equal((node,), t)
+
+    def _condition(self, cmp: Comparison, t: int) -> bool | None:
+        lhs = self._ref(cmp.lhs, t)
+        rhs = self._ref(cmp.rhs, t) if isinstance(cmp.rhs, IndicatorRef) else cmp.rhs
+        if math.isnan(lhs) or math.isnan(rhs):
+            return None
+        return {">": lhs > rhs, "<": lhs < rhs, ">=": lhs >= rhs, "<=": lhs <= rhs}[cmp.op]
+
+    def _ref(self, ref: IndicatorRef, t: int) -> float:
+        return self.metric(Metric(ref.name, ref.window), Asset(ref.symbol), t)
+
+    def metric(self, metric: Metric, node: Node, t: int) -> float:
+        return_based = metric.name in ("moving-average-return", "stdev-return")
+        if isinstance(node, Asset):
+            prices = self.close[node.symbol][: t + 1]
+            if return_based:
+                returns = [self.asset_return(node.symbol, s) for s in range(t + 1)]
+                return return_value(metric.name, metric.window or 0, returns)
+            return price_value(metric.name, metric.window, prices)
+        stream = [self.stream(node, s) for s in range(t + 1)]
+        if return_based:
+            return return_value(metric.name, metric.window or 0, stream)
+        return price_value(metric.name, metric.window, self._nav(node, stream))
+
+    def stream(self, node: Node, t: int) -> float:
+        if t == 0:
+            return NAN
+        prev = self.weights_at(node, t - 1)
+        if prev is None:
+            return NAN
+        total = 0.0
+        for symbol in sorted(prev):
+            if prev[symbol] != 0.0:
+                total += prev[symbol] * self.asset_return(symbol, t)
+        return total
+
+    def _nav(self, node: Node, stream: list[float]) -> list[float]:
+        nav: list[float] = []
+        for t, r in enumerate(stream):
+            if not math.isnan(r):
+                nav.append(nav[-1] * (1.0 + r))
+            elif self.weights_at(node, t) is not None:
+                nav.append(1.0)
+            else:
+                nav.append(NAN)
+        return nav
+
+    # child lists with filters spliced in: (node, name, origin, fraction)
+    def _items(self, children: tuple[Node, ...], t: int) -> list[tuple[Node, str, int, float]] | None:
+        items: list[tuple[Node, str, int, float]] = []
+        for index, child in enumerate(children):
+            if not isinstance(child, Filter):
+                items.append((child, _name(child, index), index, 1.0))
+                continue
+            chosen = self._select(child, t)
+            if chosen is None:
+                return None
+            items.extend((node, name, index, 1.0 / len(chosen)) for node, name in chosen)
+        return items
+
+    def _select(self, node: Filter, t: int) -> list[tuple[Node, str]] | None:
+        candidates = self._items(node.children, t)
+        if candidates is None:
+            return None
+        keyed = []
+        for position, (child, name, _, _) in enumerate(candidates):
+            value = self.metric(node.metric, child, t)
+            if math.isnan(value):
+                return None
+            keyed.append(((-value if node.select == "top" else value), name, position, child))
+        keyed.sort(key=lambda k: k[:3])
+        return [(child, name) for _, name, _, child in keyed[: node.count]]
+
+    def _combine(self, parts: list[tuple[float, Node]], t: int) -> Weights | None:
+        out: Weights = {}
+        for coef, child in parts:
+            w = self.weights_at(child, t)
+            if w is None:
+                return None
+            for s, v in w.items():
+                out[s] = out.get(s, 0.0) + coef * v
+        return out
+
+    def _equal(self, children: tuple[Node, ...], t: int) -> Weights | None:
+        items = self._items(children, t)
+        if items is None:
+            return None
+        return self._combine([(1.0 / len(items), node) for node, _, _, _ in items], t)
+
+    def _specified(self, node: WeightSpecified, t: int) -> Weights | None:
+        items = self._items(node.children, t)
+        if items is None:
+            return None
+        raw = [(node.weights[origin] * fraction, child) for child, _, origin, fraction in items]
+        total = sum(c for c, _ in raw)
+        return self._combine([(c / total, child) for c, child in raw], t)
+
+    def _inverse_vol(self, node: WeightInverseVolatility, t: int) -> Weights | None:
+        items = self._items(node.children, t)
+        if items is None:
+            return None
+        vols = [self.metric(Metric("stdev-return", node.window), child, t) for child, _, _, _ in items]
+        if any(math.isnan(v) for v in vols):
+            return None
+        if any(v == 0.0 for v in vols):
+            inverse = [1.0 if v == 0.0 else 0.0 for v in vols]
+        else:
+            inverse = [1.0 / v for v in vols]
+        total = sum(inverse)
+        return self._combine(
+            [(i / total, child) for i, (child, _, _, _) in zip(inverse, items, strict=True)], t
+        )
+
+
+def _name(node: Node, index: int) -> str:
+    if isinstance(node, Asset):
+        return node.symbol
+    if isinstance(node, Group):
+        return node.name
+    kinds = {WeightEqual: "weight-equal", WeightSpecified: "weight-specified", If: "if", Filter: "filter"}
+    return f"{kinds.get(type(node), 'weight-inverse-volatility')}[{index}]"
