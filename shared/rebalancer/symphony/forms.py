@@ -12,6 +12,7 @@ recursion limit here. `print_form` prints a form canonically (used for settings 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Literal, NamedTuple
 
 from rebalancer.errors import StrategyError
@@ -75,7 +76,7 @@ class Seq(NamedTuple):
 Form = Atom | Seq
 
 
-def parse_forms(tokens: list[Token]) -> list[Form]:
+def parse_forms(tokens: Iterable[Token]) -> list[Form]:
     """Group tokens into forms; raises StrategyError on unbalanced or mismatched brackets."""
     top: list[Form] = []
     # Each frame: (opening token, items collected so far).

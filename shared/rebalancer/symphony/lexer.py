@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Iterator
 from typing import Literal, NamedTuple
 
 from rebalancer.errors import StrategyError
@@ -75,9 +76,12 @@ class Token(NamedTuple):
 
 def tokenize(text: str, filename: str = "<string>") -> list[Token]:
     """Split `text` into tokens; raises StrategyError on an unterminated string or an unreadable atom."""
+    return list(iter_tokens(text, filename))
+
+
+def iter_tokens(text: str, filename: str = "<string>") -> Iterator[Token]:
+    """Tokens one at a time (the reader streams them, so they never all live at once)."""
     source = SourceText(text, filename)
-    tokens: list[Token] = []
-    append = tokens.append
     for match in _TOKEN_RE.finditer(text):
         kind = match.lastgroup
         if kind == "skip":
@@ -85,9 +89,9 @@ def tokenize(text: str, filename: str = "<string>") -> list[Token]:
         raw = match.group()
         offset = match.start()
         if kind == "string":
-            append(Token("string", decode_string(raw[1:-1], source, offset), offset, source))
+            yield Token("string", decode_string(raw[1:-1], source, offset), offset, source)
         elif kind == "keyword":
-            append(Token("keyword", raw[1:], offset, source))
+            yield Token("keyword", raw[1:], offset, source)
         elif kind == "unterminated":
             raise StrategyError(
                 "unterminated string: no closing double quote before the end of the file",
@@ -103,8 +107,7 @@ def tokenize(text: str, filename: str = "<string>") -> list[Token]:
                 where=str(source.locate(offset)),
             )
         else:
-            append(Token(kind, raw, offset, source))  # type: ignore[arg-type]
-    return tokens
+            yield Token(kind, raw, offset, source)  # type: ignore[arg-type]
 
 
 def decode_string(body: str, source: SourceText, offset: int) -> str:

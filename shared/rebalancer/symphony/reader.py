@@ -21,7 +21,7 @@ from pathlib import Path
 from rebalancer.errors import StrategyError
 from rebalancer.symphony.builder import build_symphony
 from rebalancer.symphony.forms import parse_forms
-from rebalancer.symphony.lexer import tokenize
+from rebalancer.symphony.lexer import iter_tokens
 from rebalancer.symphony.nodes import Symphony
 
 
@@ -29,7 +29,7 @@ def read_symphony(
     text: str, *, filename: str = "<string>", parameters: Mapping[str, float] | None = None
 ) -> Symphony:
     """Parse and validate one symphony; `parameters` overrides declared named parameters."""
-    forms = parse_forms(tokenize(text, filename))
+    forms = parse_forms(iter_tokens(text, filename))
     try:
         return build_symphony(forms, filename=filename, source=text, parameters=parameters)
     except RecursionError:
