@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from rebalancer.cli.main import main
+from rebalancer.symphony.library import builtin_strategy_paths
 from rebalancer.symphony.reader import read_symphony
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "symphonies"
@@ -60,3 +61,12 @@ def test_broken_file_through_the_real_entry_point() -> None:
     assert proc.returncode == 2
     assert "mismatched brackets" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_show_accepts_a_builtin_name(capsys: pytest.CaptureFixture[str]) -> None:
+    if not builtin_strategy_paths()["tecl"].is_file():
+        pytest.skip("strategies/tecl.clj is not there")
+    assert main(["symphony", "show", "tecl"]) == 0
+    out = capsys.readouterr().out
+    assert '(defsymphony "TECL For The Long Term (v7)"' in out
+    assert "; signals: KMLM SPXL SPY TQQQ UVXY XLK" in out
