@@ -1,0 +1,119 @@
+"""Crash the run after every step, re-invoke after the lease expires: it finishes, nothing is placed twice."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from run_fakes import FakeBroker, et, make_ports, make_settings
+
+from rebalancer.market.synthetic import synthetic_market
+from rebalancer.run import RunStatus, run
+from rebalancer.run.ports import Ports
+from rebalancer.state.base import RunKey
+from rebalancer.state.memory import MemoryStore
+
+DAY = "2026-01-05"
+HISTORY = synthetic_market(["SPY", "TLT", "BIL", "GLD", "XOM"], end=dt.date(2026, 1, 2), sessions=300)
+KEY = RunKey("paper", dt.date(2026, 1, 5), "open")
+
+
+class Crash(Exception):
+    """Stands for the process dying (not a RebalancerError: the run does not handle it)."""
+
+
+def _broker() -> FakeBroker:
+    prices = {s: Decimal(repr(float(HISTORY.close[-1, i]))) for i, s in enumerate(HISTORY.symbols)}
+    broker = FakeBroker(prices)
+    broker.positions = {"XOM": Decimal(20)}
+    broker.cash -= 20 * prices["XOM"]
+    return broker
+
+
+def _ports(broker: FakeBroker, store: MemoryStore, crash_at: str | None = None) -> Ports:
+    ports, _ = make_ports(broker, HISTORY, et(DAY))
+    ports.store = store
+
+    def hook(step: str) -> None:
+        if step == crash_at:
+            raise Crash(step)
+
+    ports.on_step = hook
+    return ports
+
+
+def _reference_positions(tmp_path: Path) -> dict[str, Decimal]:
+    broker = _broker()
+    result = run(make_settings(tmp_path), _ports(broker, MemoryStore()), et(DAY))
+    assert result.status is RunStatus.COMPLETED
+    return broker.positions
+
+
+STEPS = [
+    "lease",
+    "stale-canceled",
+    "sell-submitted:XOM",
+    "sells-filled",
+    "buy-submitted:GLD",
+    "buys-filled",
+]
+
+
+@pytest.mark.parametrize("step", STEPS)
+def test_a_crash_at_any_step_resumes_to_the_same_portfolio_without_duplicates(
+    tmp_path: Path, step: str
+) -> None:
+    broker, store = _broker(), MemoryStore()
+    settings = make_settings(tmp_path)
+    with pytest.raises(Crash):
+        run(settings, _ports(broker, store, crash_at=step), et(DAY))
+    blocked = run(settings, _ports(broker, store), et(DAY, "09:36"))
+    assert blocked.status is RunStatus.DUPLICATE  # the crashed run's lease is still live
+    store.expire_lease(KEY)
+    resumed = run(settings, _ports(broker, store), et(DAY, "09:50"))
+    assert resumed.status is RunStatus.COMPLETED, resumed.report
+    assert resumed.attempt == 2
+    assert "resumed" in resumed.report
+    per_leg = Counter(oid for oid in broker.by_client)
+    assert max(per_leg.values()) == 1
+    assert len(broker.orders) == len(broker.by_client)
+    sides = Counter((o.symbol, o.side) for o in broker.orders.values())
+    assert max(sides.values()) == 1, sides
+    (tmp_path / "ref").mkdir()
+    reference = _reference_positions(tmp_path / "ref")
+    assert set(broker.positions) == set(reference)
+    for symbol, qty in reference.items():
+        assert abs(broker.positions[symbol] - qty) <= max(Decimal("0.01") * qty, Decimal("1e-6")), symbol
+
+
+def test_a_finished_run_is_never_repeated(tmp_path: Path) -> None:
+    broker, store = _broker(), MemoryStore()
+    settings = make_settings(tmp_path)
+    first = run(settings, _ports(broker, store), et(DAY))
+    submitted = len(broker.submits)
+    again = run(settings, _ports(broker, store), et(DAY, "09:40"))
+    assert first.status is RunStatus.COMPLETED
+    assert again.status is RunStatus.DUPLICATE
+    assert "already finished (completed)" in again.message
+    assert len(broker.submits) == submitted
+
+
+def test_a_concurrent_invocation_does_nothing_and_says_so(tmp_path: Path) -> None:
+    broker, store = _broker(), MemoryStore()
+    settings = make_settings(tmp_path)
+    seen = []
+
+    def second_invocation(step: str) -> None:
+        if step == "lease":
+            seen.append(run(settings, _ports(broker, store), et(DAY, "09:36")))
+
+    ports = _ports(broker, store)
+    ports.on_step = second_invocation
+    first = run(settings, ports, et(DAY))
+    assert first.status is RunStatus.COMPLETED
+    assert seen[0].status is RunStatus.DUPLICATE
+    assert "in progress" in seen[0].message
+    assert Counter(broker.submits).most_common(1)[0][1] == 1
