@@ -58,4 +58,8 @@ def _decode(annotation: str, raw: Any) -> Any:
 
         enum_type: type[Enum] = getattr(models, base)
         return enum_type(raw)
+    if base == "TradingState":
+        from rebalancer.portfolio.risk_state import TradingState
+
+        return TradingState(raw)
     return raw

@@ -88,6 +88,7 @@ class Trade:
         if manual:
             ctx.warn(f"{len(manual)} open orders not placed by the rebalancer left alone; their symbols skip")
         universe = self._universe(decision, held)
+        ctx.recorder.put_json("universe.json", sorted(universe))
         limited = limit_targets(decision.targets, self.limits, universe)
         plan = plan_orders(
             limited.weights,
@@ -155,8 +156,10 @@ class Trade:
 
     def _inputs(self, snap: Snapshot, digest: str, quality: dict[str, Any]) -> dict[str, Any]:
         settings = self.ctx.settings
+        key = self.ctx.key
         return {
             "run_id": self.ctx.key.run_id,
+            "run_key": {"env": key.env, "session_date": key.session_date.isoformat(), "slot": key.slot},
             "now": self.ctx.now.isoformat(),
             "code_version": code_version(),
             "config": dict(settings.config_doc),
