@@ -136,7 +136,8 @@ def limit_targets(
     gross = sum(weights.values(), Decimal(0))
     if gross > limits.max_gross_exposure:
         factor = limits.max_gross_exposure / gross
-        weights = {s: (w * factor).quantize(WEIGHT_QUANTUM, ROUND_FLOOR) for s, w in weights.items()}
+        scaled = {s: (w * factor).quantize(WEIGHT_QUANTUM, ROUND_FLOOR) for s, w in weights.items()}
+        weights = {s: w for s, w in scaled.items() if w > 0}
         denials.append(
             Denial(
                 RiskCode.GROSS_EXPOSURE_CLIPPED,
