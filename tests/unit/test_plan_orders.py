@@ -257,3 +257,45 @@ def test_plan_serializes_decimals_as_strings() -> None:
     assert data["buys"][0]["notional"] == "4900.00"
     assert data["buys"][0]["qty"] is None
     assert data["buy_scale"] == "1"
+
+
+def test_sell_side_skips_have_reasons() -> None:
+    prices = {"BRK": D(300), "SPY": D(400), "HALT": D(10)}
+    info = assets("SPY", whole=("BRK",))
+    info["HALT"] = AssetInfo("HALT", tradable=False, fractionable=True)
+    held = [position("BRK", "0.5", "300"), position("SPY", "1", "400"), position("HALT", "10", "10")]
+    options = PlanOptions(cash_buffer=D(0), min_order_notional=D(50))
+    targets = {"BRK": 0.0001, "SPY": 0.85, "HALT": 0.0001}
+    plan = plan_orders(targets, account("460", cash="10"), held, prices, info, options)
+    assert plan.orders == ()
+    assert {(s.symbol, s.side, s.code) for s in plan.skipped} == {
+        ("BRK", OrderSide.SELL, SkipCode.BELOW_ONE_SHARE),  # half a share of a whole-share asset
+        ("SPY", OrderSide.SELL, SkipCode.BELOW_MINIMUM),  # 400 - 391 = $9 < $50
+        ("HALT", OrderSide.SELL, SkipCode.NOT_TRADABLE),
+    }
+
+
+def test_an_exit_without_a_price_still_closes_and_estimates_from_market_value() -> None:
+    held = [Position("GONE", D(3), D(30), D(0), D(10))]
+    plan = plan_orders({}, account(cash="100"), held, {}, assets("GONE"), OPTIONS)
+    [exit_leg] = plan.sells
+    assert exit_leg.close_position
+    assert exit_leg.qty == D(3)
+    blocked = plan_orders(
+        {},
+        account(cash="100"),
+        held,
+        {},
+        assets("GONE"),
+        OPTIONS,
+        open_orders=[open_order("GONE", OrderSide.BUY)],
+    )
+    assert [(s.code, s.estimated_notional) for s in blocked.skipped] == [
+        (SkipCode.OPEN_ORDER_CONFLICT, D(30))
+    ]
+
+
+def test_whole_share_buy_below_the_minimum_is_skipped() -> None:
+    options = PlanOptions(cash_buffer=D(0), min_order_notional=D(100))
+    plan = plan_orders({"BRK": 0.006}, account(), [], {"BRK": D(50)}, assets(whole=("BRK",)), options)
+    assert [s.code for s in plan.skipped] == [SkipCode.BELOW_MINIMUM]  # one share = $50 < $100

@@ -125,7 +125,7 @@ def plan_orders(  # noqa: PLR0917 (the agreed interface is positional)
         if p.qty < 0
     ]
     for line in lines:
-        if line.delta < 0 and line.held > 0:
+        if line.held > 0 and (line.weight == 0 or line.delta < 0):  # an exit needs no price
             outcome = _sell(line, assets.get(line.symbol), open_sides.get(line.symbol, set()), options)
             if isinstance(outcome, PlannedOrder):
                 sells.append(outcome)
@@ -225,8 +225,7 @@ def _sell(
     blocked = _blocked(line, side, asset, open_sides, excess)
     if blocked is not None:
         return blocked
-    if line.price <= 0:
-        return line.skip(side, SkipCode.NO_PRICE, "no positive price to size the sell", excess)
+    # Here price > 0: a position worth more than its (non-negative) target has a positive price.
     assert asset is not None  # _blocked returned None
     available = line.held
     if line.position is not None and line.position.qty_available is not None:
