@@ -11,8 +11,9 @@ name, else `kind[index]`), then by position in the list; the same rule holds for
     >>> import numpy as np
     >>> metrics = np.array([[1.0, 3.0, 3.0]])
     >>> present = np.ones((1, 3), dtype=bool)
-    >>> rank_select(metrics, present, ("C", "B", "A"), 1, top=True)[0].tolist()
-    [[False, False, True]]
+    >>> selected, defined, rank = rank_select(metrics, present, ("C", "B", "A"), 1, top=True)
+    >>> selected.tolist(), rank.tolist()
+    ([[False, False, True]], [[2, 1, 0]])
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import itertools
 from collections.abc import Callable, Sequence
 
 import numpy as np
+import numpy.typing as npt
 
 from rebalancer.symphony.eval_types import Alloc, BoolArray, FloatArray
 from rebalancer.symphony.indicators import runs
@@ -36,11 +38,11 @@ def tie_ranks(names: Sequence[str]) -> FloatArray:
 
 def rank_select(
     metrics: FloatArray, present: BoolArray, names: Sequence[str], count: int, *, top: bool
-) -> tuple[BoolArray, BoolArray]:
+) -> tuple[BoolArray, BoolArray, npt.NDArray[np.intp]]:
     """Per row, select the `count` present candidates with the highest (top) or lowest metric.
 
-    Returns (selected T x C, defined T); a row is undefined when a present candidate's metric is NaN
-    or nothing is present. When fewer than `count` are present, all present ones are selected.
+    Returns (selected T x C, defined T, rank T x C with 0 = best); a row is undefined when a present
+    candidate's metric is NaN or nothing is present. When fewer than `count` are present, all present ones are selected.
     """
     rows, cols = metrics.shape
     key = np.where(present, -metrics if top else metrics, 0.0)
@@ -50,7 +52,7 @@ def rank_select(
     np.put_along_axis(position, order, np.broadcast_to(np.arange(cols), (rows, cols)), axis=1)
     selected = present & (position < count)
     unranked = np.asarray((present & np.isnan(metrics)).any(axis=1), dtype=bool)
-    return selected, ~unranked & np.asarray(present.any(axis=1), dtype=bool)
+    return selected, ~unranked & np.asarray(present.any(axis=1), dtype=bool), position
 
 
 def simulated_returns(alloc: Alloc, asset_returns: Callable[[str], FloatArray]) -> FloatArray:

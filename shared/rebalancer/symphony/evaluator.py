@@ -182,9 +182,10 @@ class Evaluator:
             names = tuple(it.name for it in candidates.items)
             if node.count < 1:
                 raise StrategyError("a filter must select at least 1", code="filter-count", where=_at(node))
-            selected, ranked = rank_select(metrics, present, names, node.count, top=node.select == "top")
+            top = node.select == "top"
+            selected, ranked, rank = rank_select(metrics, present, names, node.count, top=top)
             defined = candidates.defined & ranked
-            self.selections[node] = Selection(candidates, metrics, present, selected, defined)
+            self.selections[node] = Selection(candidates, metrics, present, selected, defined, rank)
         return self.selections[node]
 
     def _present(self, item: Item) -> BoolArray:

@@ -120,38 +120,35 @@ def _ema(values: FloatArray, window: int) -> FloatArray:
 
 
 def _rsi(values: FloatArray, window: int) -> FloatArray:
-    """Wilder's RSI with TA-Lib's exact order of operations (sequential by nature)."""
+    """Wilder's RSI with TA-Lib's exact order of operations (sequential by nature).
+
+    TA-Lib does prev *= n-1; prev += change (gains) or -= change (losses); prev /= n. Adding the
+    clipped change (0.0 on the other side) gives the same floating-point results.
+    """
     out = np.full(values.shape, np.nan)
     if values.size <= window:
         return out
-    changes = np.diff(values).tolist()
+    changes = np.diff(values)
+    gains = np.maximum(changes, 0.0).tolist()
+    losses = np.maximum(-changes, 0.0).tolist()
     gain = loss = 0.0
-    for change in changes[:window]:
-        if change < 0:
-            loss -= change
-        else:
-            gain += change
+    for i in range(window):
+        gain += gains[i]
+        loss += losses[i]
     gain /= window
     loss /= window
-    keep = window - 1
-    result = [_rsi_value(gain, loss)]
-    for change in changes[window:]:
-        gain *= keep
-        loss *= keep
-        if change < 0:
-            loss -= change
-        else:
-            gain += change
-        gain /= window
-        loss /= window
-        result.append(_rsi_value(gain, loss))
-    out[window:] = result
+    keep = float(window - 1)
+    avg_gain, avg_loss = [gain], [loss]
+    for g, lo in zip(gains[window:], losses[window:], strict=True):
+        gain = (gain * keep + g) / window
+        loss = (loss * keep + lo) / window
+        avg_gain.append(gain)
+        avg_loss.append(loss)
+    up = np.array(avg_gain)
+    total = up + np.array(avg_loss)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out[window:] = np.where(np.abs(total) < _TA_ZERO, 0.0, 100.0 * (up / total))
     return out
-
-
-def _rsi_value(gain: float, loss: float) -> float:
-    total = gain + loss
-    return 0.0 if -_TA_ZERO < total < _TA_ZERO else 100.0 * (gain / total)
 
 
 _PRICE_KERNELS: dict[str, RunFunction] = {
