@@ -42,7 +42,8 @@ def rank_select(
     """Per row, select the `count` present candidates with the highest (top) or lowest metric.
 
     Returns (selected T x C, defined T, rank T x C with 0 = best); a row is undefined when a present
-    candidate's metric is NaN or nothing is present. When fewer than `count` are present, all present ones are selected.
+    candidate's metric is NaN or nothing is present. When fewer than `count` are present, all present
+    ones are selected.
     """
     rows, cols = metrics.shape
     key = np.where(present, -metrics if top else metrics, 0.0)
