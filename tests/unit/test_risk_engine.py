@@ -183,6 +183,9 @@ def test_drawdown_from_the_high_water_mark_halts_and_stays_halted() -> None:
     assert decision.approved.is_empty
     assert decision.codes == (RiskCode.DRAWDOWN_TRIPPED, RiskCode.HALTED, RiskCode.HALTED)
     assert decision.new_state.high_water_mark == D(20000)
+    again = run(MIXED, acct=account("9999"), state=decision.new_state, positions=[held("A", "20")])
+    assert again.codes == decision.codes  # the sticky trip is not reported twice
+    assert again.alerts == ()
     recovered = run(MIXED, acct=account("19000"), state=decision.new_state, positions=[held("A", "20")])
     assert recovered.trading_state is TradingState.HALTED
     assert recovered.alerts == ()

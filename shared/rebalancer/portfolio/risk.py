@@ -123,25 +123,12 @@ def _trips(
     previous = state
     if _daily_trip_expired(state, today):
         previous = replace(state, tripped=TradingState.ACTIVE, trip_reason=None, tripped_on=None)
-    elif state.tripped is not TradingState.ACTIVE:
-        since = f" since {state.tripped_on.isoformat()}" if state.tripped_on else ""
-        detail = f"tripped to {state.tripped}{since}"
-        denials.append(Denial(state.trip_reason or RiskCode.HALTED, None, detail))
-
     hwm = max(state.high_water_mark or equity, equity)
-    trips: list[tuple[TradingState, Denial]] = []
-    if account.last_equity > 0:
-        loss = (account.last_equity - equity) / account.last_equity
-        if loss >= limits.max_daily_loss:
-            detail = f"daily loss {_pct(loss)} >= {_pct(limits.max_daily_loss)} (equity vs last close)"
-            trips.append((limits.daily_loss_action, Denial(RiskCode.DAILY_LOSS_TRIPPED, None, detail)))
-    drawdown = (hwm - equity) / hwm
-    if drawdown >= limits.max_drawdown:
-        detail = f"drawdown {_pct(drawdown)} >= {_pct(limits.max_drawdown)} from high-water mark {hwm}"
-        trips.append((limits.drawdown_action, Denial(RiskCode.DRAWDOWN_TRIPPED, None, detail)))
-    if state.consecutive_failures >= limits.circuit_breaker_failures:
-        detail = f"{state.consecutive_failures} consecutive failed runs"
-        trips.append((TradingState.HALTED, Denial(RiskCode.CIRCUIT_BREAKER_OPEN, None, detail)))
+    trips = _current_trips(account, limits, state, hwm)
+    if previous.tripped is not TradingState.ACTIVE and previous.trip_reason not in {d.code for _, d in trips}:
+        since = f" since {previous.tripped_on.isoformat()}" if previous.tripped_on else ""
+        detail = f"still {previous.tripped}: tripped{since}"
+        denials.append(Denial(previous.trip_reason or RiskCode.HALTED, None, detail))
 
     tripped, reason, tripped_on = previous.tripped, previous.trip_reason, previous.tripped_on
     alerts: list[Denial] = []
@@ -159,6 +146,27 @@ def _trips(
         updated_on=today or state.updated_on,
     )
     return new_state, tripped.stricter(transient), denials, alerts
+
+
+def _current_trips(
+    account: Account, limits: RiskLimits, state: RiskState, hwm: Decimal
+) -> list[tuple[TradingState, Denial]]:
+    """The trips the account's numbers call for now (daily loss, drawdown, circuit breaker)."""
+    equity = account.equity
+    trips: list[tuple[TradingState, Denial]] = []
+    if account.last_equity > 0:
+        loss = (account.last_equity - equity) / account.last_equity
+        if loss >= limits.max_daily_loss:
+            detail = f"daily loss {_pct(loss)} >= {_pct(limits.max_daily_loss)} (equity vs last close)"
+            trips.append((limits.daily_loss_action, Denial(RiskCode.DAILY_LOSS_TRIPPED, None, detail)))
+    drawdown = (hwm - equity) / hwm
+    if drawdown >= limits.max_drawdown:
+        detail = f"drawdown {_pct(drawdown)} >= {_pct(limits.max_drawdown)} from high-water mark {hwm}"
+        trips.append((limits.drawdown_action, Denial(RiskCode.DRAWDOWN_TRIPPED, None, detail)))
+    if state.consecutive_failures >= limits.circuit_breaker_failures:
+        detail = f"{state.consecutive_failures} consecutive failed runs"
+        trips.append((TradingState.HALTED, Denial(RiskCode.CIRCUIT_BREAKER_OPEN, None, detail)))
+    return trips
 
 
 def _daily_trip_expired(state: RiskState, today: dt.date | None) -> bool:
