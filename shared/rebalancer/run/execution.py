@@ -21,6 +21,9 @@ from rebalancer.errors import BrokerError
 from rebalancer.run.result import OrderOutcome
 from rebalancer.run.settings import ExecutionSettings
 
+# Adapter error codes after which the order is known not to exist at the broker.
+RETRYABLE = frozenset({"submit-failed", "rate-limited"})
+
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -149,10 +152,20 @@ class Executor:
 
     def _submit(self, tracked: _Tracked, step: str) -> None:
         tracked.submitted_at = self.monotonic()
-        try:
-            tracked.order = self.broker.submit_order(tracked.leg.request())
-        except BrokerError as err:  # a definite refusal, or no order at the broker after lookup
-            tracked.error = f"{err.code}: {err.message}"
+        delay = self.settings.poll_initial_s * 4
+        for attempt in range(self.settings.submit_retries + 1):
+            try:
+                tracked.order = self.broker.submit_order(tracked.leg.request())
+                tracked.error = ""
+                break
+            except BrokerError as err:  # a definite refusal, or no order at the broker after lookup
+                tracked.error = f"{err.code}: {err.message}"
+                if err.code not in RETRYABLE or attempt == self.settings.submit_retries:
+                    break
+            # The broker confirmed it has no order under this id, so posting the same id again is safe:
+            # if it did arrive meanwhile, the broker refuses the duplicate id and the adapter finds it.
+            self.sleep(delay)
+            delay *= 2
         if tracked.order is not None and not tracked.order.status.is_open:
             tracked.done_at = self.monotonic()
         self.on_step(f"{step}-submitted:{tracked.leg.symbol}")

@@ -51,6 +51,7 @@ class ExecutionSettings:
     poll_initial_s: float = 0.25
     poll_max_s: float = 5.0
     max_parallel: int = 4
+    submit_retries: int = 2  # re-posts (same client_order_id) after the broker confirmed no such order
     cash_buffer: Decimal = Decimal("0.02")
     min_order_notional: Decimal = Decimal("1")
 

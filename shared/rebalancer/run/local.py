@@ -1,0 +1,69 @@
+"""Local wiring: the run against an in-process emulator (or any Alpaca-compatible URL) with disk stores.
+
+>>> with emulator_session(at=dt.datetime(2026, 11, 2, 14, 35, tzinfo=dt.UTC)) as session:  # doctest: +SKIP
+...     result = run(settings, session.ports(DiskStore(".rebalancer")), session.now())
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import socket
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from rebalancer.broker.alpaca import AlpacaBroker
+from rebalancer.broker.credentials import AlpacaCredentials
+from rebalancer.broker.ratelimit import RateLimiter
+from rebalancer.market.alpaca_source import AlpacaMarketData
+from rebalancer.run.ports import Ports
+from rebalancer.run.settings import NEW_YORK
+from rebalancer.state.base import Clock, HaltFlag, Notifier, Store
+
+EMULATOR_KEY, EMULATOR_SECRET = "emulator-key", "emulator-secret"
+DEFAULT_AT = dt.datetime(2026, 11, 2, 9, 35, tzinfo=NEW_YORK)  # a Monday morning
+
+
+@dataclass
+class BrokerSession:
+    """The adapters for one base URL, sharing one rate limiter; `emulator` when started in-process."""
+
+    broker: AlpacaBroker
+    market_data: AlpacaMarketData
+    clock: Clock
+    emulator: Any = None
+
+    def now(self) -> dt.datetime:
+        return self.clock.now()
+
+    def ports(self, store: Store, halt_flag: HaltFlag, notifier: Notifier) -> Ports:
+        owner = f"{socket.gethostname()}-{os.getpid()}"
+        return Ports(self.broker, self.market_data, store, halt_flag, notifier, self.clock, owner=owner)
+
+
+def adapters(base_url: str, credentials: AlpacaCredentials, *, per_minute: int = 200) -> tuple[Any, Any]:
+    limiter = RateLimiter(per_minute)
+    broker = AlpacaBroker(credentials, base_url=base_url, limiter=limiter)
+    data = AlpacaMarketData(credentials, base_url=base_url, limiter=limiter)
+    return broker, data
+
+
+@contextlib.contextmanager
+def emulator_session(
+    *,
+    at: dt.datetime = DEFAULT_AT,
+    symbols: Collection[str] | None = None,
+    sessions: int = 2500,
+    config: Any = None,
+) -> Iterator[BrokerSession]:
+    """Start an emulator on the synthetic market (bars up to the session before `at`), clock set to `at`."""
+    from rebalancer.broker.emulator import EmulatorServer
+    from rebalancer.market.synthetic import synthetic_market
+
+    end = at.astimezone(NEW_YORK).date() - dt.timedelta(days=1)
+    history = synthetic_market(symbols, end=end, sessions=sessions)
+    with EmulatorServer(history, start_at=at, config=config) as emulator:
+        broker, data = adapters(emulator.url, AlpacaCredentials(EMULATOR_KEY, EMULATOR_SECRET))
+        yield BrokerSession(broker, data, emulator.clock, emulator)
