@@ -32,13 +32,13 @@ def blend(parts: Sequence[tuple[Coefficient, Alloc]], defined: BoolArray) -> All
     sums: dict[str, FloatArray] = {}
     for coef, alloc in parts:
         for symbol, weights in alloc.weights.items():
-            term = coef * weights
             if symbol in sums:
-                sums[symbol] = sums[symbol] + term
+                sums[symbol] += coef * weights
             else:
-                sums[symbol] = np.asarray(term, dtype=np.float64)
-    zeros = np.zeros(len(defined))
-    return Alloc({s: np.where(defined, w, zeros) for s, w in sums.items()}, defined)
+                sums[symbol] = np.multiply(coef, weights, dtype=np.float64)  # a new array we own
+    for weights in sums.values():
+        weights *= defined
+    return Alloc(sums, defined)
 
 
 def _members(items: ItemList, size: int) -> list[BoolArray]:
@@ -56,6 +56,10 @@ def _children_defined(items: ItemList, members: Sequence[BoolArray]) -> BoolArra
 def weight_equal(items: ItemList) -> Alloc:
     """Present children share equally; a child listed twice counts twice."""
     size = len(items.defined)
+    if len(items.items) == 1 and items.items[0].member is None:
+        only = items.items[0].alloc
+        if bool(items.defined.all()):
+            return only  # a one-child list is that child (the usual if-branch)
     if all(it.member is None for it in items.items):
         share = 1.0 / len(items.items)
         defined = _children_defined(items, _members(items, size))
@@ -114,15 +118,16 @@ def weight_by_coefficients(items: ItemList, coefficients: FloatArray, defined: B
 
 def choose(condition: BoolArray, condition_defined: BoolArray, then: Alloc, otherwise: Alloc) -> Alloc:
     """The then-allocation where the condition holds, else the other; defined where the branch taken is."""
-    defined = condition_defined & np.where(condition, then.defined, otherwise.defined)
-    zeros = np.zeros(len(condition))
-    symbols = set(then.weights) | set(otherwise.weights)
-    weights = {
-        s: np.where(
-            defined,
-            np.where(condition, then.weights.get(s, zeros), otherwise.weights.get(s, zeros)),
-            zeros,
-        )
-        for s in symbols
-    }
+    take_then = condition_defined & condition
+    take_else = condition_defined & ~condition
+    defined = (take_then & then.defined) | (take_else & otherwise.defined)
+    # Both allocations are zero where undefined, so masking by the branch taken is enough.
+    weights: dict[str, FloatArray] = {}
+    for symbol in set(then.weights) | set(otherwise.weights):
+        if symbol not in otherwise.weights:
+            weights[symbol] = then.weights[symbol] * take_then
+        elif symbol not in then.weights:
+            weights[symbol] = otherwise.weights[symbol] * take_else
+        else:
+            weights[symbol] = then.weights[symbol] * take_then + otherwise.weights[symbol] * take_else
     return Alloc(weights, defined)
