@@ -36,8 +36,8 @@ def blend(parts: Sequence[tuple[Coefficient, Alloc]], defined: BoolArray) -> All
                 sums[symbol] += coef * weights
             else:
                 sums[symbol] = np.multiply(coef, weights, dtype=np.float64)  # a new array we own
-    for weights in sums.values():
-        weights *= defined
+    for total in sums.values():
+        np.multiply(total, defined, out=total)
     return Alloc(sums, defined)
 
 
