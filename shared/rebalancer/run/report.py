@@ -31,6 +31,10 @@ def render_report(
             lines.append(f"  {name}: {_weights(weights)}")
         lines.append(f"  combined: {_weights(result.targets)}")
         lines.append("")
+    if result.planned and not result.outcomes:
+        lines.append("Planned orders (approved by risk):")
+        lines.extend(f"  {line}" for line in result.planned)
+        lines.append("")
     if result.outcomes:
         lines.append("Orders:")
         lines.extend("  " + _order_line(o, neutral) for o in result.outcomes)
@@ -59,6 +63,15 @@ def render_alert(result: RunResult, *, env: str) -> tuple[str, str]:
         body += "\n" + "\n".join(f"- {w}" for w in result.warnings) + "\n"
     body += "\nSee docs/runbook.md for what to do.\n"
     return subject, body
+
+
+def describe_planned(
+    side: str, symbol: str, qty: Decimal | None, notional: Decimal | None, neutral: bool
+) -> str:
+    if neutral:
+        return f"{side:<4} {symbol}"
+    amount = f"qty {_num(qty)}" if qty is not None else f"${_num(notional)}"
+    return f"{side:<4} {symbol:<6} {amount}"
 
 
 def _weights(weights: Mapping[str, float]) -> str:

@@ -109,6 +109,7 @@ class RunResult:
     outcomes: list[OrderOutcome] = field(default_factory=list)
     denials: list[dict[str, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    planned: list[str] = field(default_factory=list)  # the approved orders, described
     report: str = ""
     records_location: str = ""
     attempt: int = 1

@@ -21,7 +21,7 @@ from rebalancer.run.decide import Decision, load_strategies, lookback_sessions
 from rebalancer.run.guards import check_window, fetch_calendar, read_flag
 from rebalancer.run.ports import Ports
 from rebalancer.run.record import RunRecorder
-from rebalancer.run.report import render_alert, render_report
+from rebalancer.run.report import describe_planned, render_alert, render_report
 from rebalancer.run.result import RunResult, RunStatus
 from rebalancer.run.settings import NEW_YORK, RunSettings
 from rebalancer.run.trade import Trade, TradeOutcome
@@ -102,7 +102,9 @@ class _Runner:
                 else f"in progress by {lease.owner} until {lease.expires_at}"
             )
             message = f"run {ctx.key.run_id} is {what}: this invocation did nothing"
-            return RunResult(ctx.key.run_id, RunStatus.DUPLICATE, message, ctx.key.session_date, attempt=0)
+            result = RunResult(ctx.key.run_id, RunStatus.DUPLICATE, message, ctx.key.session_date, attempt=0)
+            result.report = render_report(result, env=ctx.settings.env, per_strategy={}, neutral=True)[1]
+            return result
         ctx.lease_held = True
         ctx.resumed = lease.status is LeaseStatus.RESUMED
         if ctx.resumed:
@@ -126,6 +128,7 @@ class _Runner:
             denials=[d.to_dict() for d in trade.risk.denials] if trade and trade.risk else [],
             warnings=list(ctx.warnings),
             attempt=ctx.attempt,
+            planned=self._planned(),
         )
         if error is not None and ctx.started_orders:
             result.warnings.append(
@@ -139,6 +142,15 @@ class _Runner:
         self._persist(result, error)
         self._notify(result, per_strategy)
         return result
+
+    def _planned(self) -> list[str]:
+        risk = self.trade.risk if self.trade else None
+        if risk is None:
+            return []
+        return [
+            describe_planned(o.side.value, o.symbol, o.qty, o.notional, self._neutral)
+            for o in risk.approved.orders
+        ]
 
     @property
     def _neutral(self) -> bool:
