@@ -260,3 +260,26 @@ def test_requests_need_the_emulator_keys(emu: EmulatorServer) -> None:
     anonymous = requests.get(f"{emu.url}/v2/account", timeout=5)
     assert anonymous.status_code == 401
     assert anonymous.json()["code"] == 40110000
+
+
+def test_the_next_open_model_fills_at_the_following_sessions_open() -> None:
+    config = EmulatorConfig(freeze_clock=True, fill_model="next_open")
+    with EmulatorServer(small_history(), start_at=TUESDAY_10AM, config=config) as emu:
+        trading = TradingClient(KEY, SECRET, paper=True, url_override=emu.url)
+        order = buy(trading, "at-open", qty=1)
+        assert order.status == OrderStatus.ACCEPTED
+        assert order.expires_at == dt.datetime(2024, 11, 27, 21, 0, tzinfo=dt.UTC)
+        emu.clock.set("2024-11-27T12:00")
+        filled = trading.get_order_by_id(order.id)
+    assert filled.filled_at == dt.datetime(2024, 11, 27, 14, 30, tzinfo=dt.UTC)
+    assert Decimal(filled.filled_avg_price) == Decimal(str(spy_close(dt.date(2024, 11, 27)) - 0.5))
+
+
+def test_last_equity_is_the_equity_at_the_previous_close(emu: EmulatorServer, client: TradingClient) -> None:
+    buy(client, "hold", qty=10)
+    cost = Decimal(client.get_order_by_client_id("hold").filled_avg_price) * 10
+    emu.clock.set("2024-11-27T10:00")
+    account = client.get_account()
+    close_value = Decimal(str(spy_close(dt.date(2024, 11, 26)))) * 10
+    assert Decimal(account.last_equity) == Decimal(100000) - cost + close_value
+    assert Decimal(account.equity) == Decimal(account.cash) + Decimal(account.long_market_value)
