@@ -43,9 +43,12 @@ class BrokerSession:
         return Ports(self.broker, self.market_data, store, halt_flag, notifier, self.clock, owner=owner)
 
 
-def adapters(base_url: str, credentials: AlpacaCredentials, *, per_minute: int = 200) -> tuple[Any, Any]:
+def adapters(
+    base_url: str, credentials: AlpacaCredentials, *, per_minute: int = 200, max_parallel: int = 32
+) -> tuple[Any, Any]:
+    """A broker and market data on one base URL sharing one rate limiter (the account's 200/min)."""
     limiter = RateLimiter(per_minute)
-    broker = AlpacaBroker(credentials, base_url=base_url, limiter=limiter)
+    broker = AlpacaBroker(credentials, base_url=base_url, limiter=limiter, max_parallel=max_parallel)
     data = AlpacaMarketData(credentials, base_url=base_url, limiter=limiter)
     return broker, data
 

@@ -50,7 +50,7 @@ class ExecutionSettings:
     fill_timeout_s: float = 120.0
     poll_initial_s: float = 0.25
     poll_max_s: float = 5.0
-    max_parallel: int = 4
+    max_parallel: int = 32  # legs in flight at once: one round trip for a batch (rate limiter bounds it)
     submit_retries: int = 2  # re-posts (same client_order_id) after the broker confirmed no such order
     cash_buffer: Decimal = Decimal("0.02")
     min_order_notional: Decimal = Decimal("1")
