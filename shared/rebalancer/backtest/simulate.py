@@ -18,6 +18,7 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
+from rebalancer.backtest.kernel import run_sessions
 from rebalancer.backtest.options import BacktestOptions, Rebalance
 from rebalancer.errors import DataError
 from rebalancer.market.history import DateArray, FloatMatrix, PriceHistory, to_day
@@ -144,50 +145,6 @@ def _price_ratios(prices: PriceHistory, execution: str) -> tuple[FloatMatrix, Fl
     return pre, post
 
 
-@dataclass
-class _Book:
-    """Mutable state of the loop: holdings (market values) and cash."""
-
-    holdings: npt.NDArray[np.float64]
-    cash: float
-
-
-def _trade(book: _Book, target: npt.NDArray[np.float64], options: BacktestOptions) -> tuple[float, float]:
-    """Trade the book to `target` weights; returns (traded notional at mid, costs)."""
-    h = book.holdings
-    equity = book.cash + float(h.sum())
-    goal = target * (equity * (1.0 - options.cash_buffer))
-    delta = goal - h
-    # The live planner skips orders below the minimum notional, but always closes full exits.
-    delta[(np.abs(delta) < options.min_order_notional) & (goal != 0.0)] = 0.0
-    slip, fee = options.slippage_bps * 1e-4, options.fee_bps * 1e-4
-    sells = np.minimum(delta, 0.0)
-    buys = np.maximum(delta, 0.0)
-    sold, bought = -float(sells.sum()), float(buys.sum())
-    cash = book.cash + sold * (1.0 - slip) * (1.0 - fee)
-    buy_rate = (1.0 + slip) * (1.0 + fee)
-    if bought * buy_rate > cash:  # buys are sized from the buying power left after the sells
-        scale = max(cash, 0.0) / (bought * buy_rate)
-        buys *= scale
-        bought *= scale
-    book.cash = cash - bought * buy_rate
-    h += sells
-    h += buys
-    cost = sold * (1.0 - (1.0 - slip) * (1.0 - fee)) + bought * (buy_rate - 1.0)
-    return sold + bought, cost
-
-
-def _needs_trade(book: _Book, target: npt.NDArray[np.float64], options: BacktestOptions) -> bool:
-    """Threshold rule: a weight drifted more than X from target, or the set of holdings changes."""
-    h = book.holdings
-    equity = book.cash + float(h.sum())
-    held = h > 0.0
-    if not np.array_equal(held, target > 0.0):
-        return True
-    drift = np.abs(h / equity - target * (1.0 - options.cash_buffer))
-    return bool(drift.max(initial=0.0) > options.rebalance.threshold)
-
-
 def simulate(weights: WeightsLike, history: PriceHistory, options: BacktestOptions) -> BacktestResult:
     """Simulate trading to `weights` over `history` (the history the weights were computed on)."""
     if len(weights.dates) != len(history.dates) or not np.array_equal(weights.dates, history.dates):
@@ -208,49 +165,21 @@ def simulate(weights: WeightsLike, history: PriceHistory, options: BacktestOptio
     may_trade = np.zeros(len(dates), dtype=np.bool_)
     may_trade[lag:] = tradable[: len(dates) - lag]
     targets = np.nan_to_num(w[np.maximum(decision, 0)])
-    return _run_loop(
+    path = run_sessions(targets, may_trade, pre, post, options)
+    # The decision in force: the last one traded to (forward-filled), -1 before the first trade.
+    traded_rows = np.where(path.traded_today, np.arange(len(dates)), -1)
+    last_trade = np.maximum.accumulate(traded_rows)
+    in_force = np.where(last_trade >= 0, decision[np.maximum(last_trade, 0)] + first, -1)
+    return BacktestResult(
         dates=dates,
         symbols=prices.symbols,
-        targets=targets,
-        may_trade=may_trade,
-        decision=decision + first,
-        pre=pre,
-        post=post,
+        equity=path.equity,
+        holdings=path.holdings,
+        traded=path.traded,
+        costs=path.costs,
+        traded_today=path.traded_today,
+        decision_row=in_force.astype(np.int64),
+        growth_pre=pre,
+        growth_post=post,
         options=options,
-    )
-
-
-def _run_loop(
-    *,
-    dates: DateArray,
-    symbols: tuple[str, ...],
-    targets: FloatMatrix,
-    may_trade: BoolArray,
-    decision: IntArray,
-    pre: FloatMatrix,
-    post: FloatMatrix,
-    options: BacktestOptions,
-) -> BacktestResult:
-    n, s = targets.shape
-    book = _Book(np.zeros(s), options.initial_equity)
-    equity = np.empty(n)
-    holdings = np.empty((n, s))
-    traded = np.zeros(n)
-    costs = np.zeros(n)
-    did_trade = np.zeros(n, dtype=np.bool_)
-    in_force = np.full(n, -1, dtype=np.int64)
-    threshold = options.rebalance.kind == "threshold"
-    current = -1
-    for t in range(n):
-        book.holdings *= pre[t]
-        if may_trade[t] and (current < 0 or not threshold or _needs_trade(book, targets[t], options)):
-            traded[t], costs[t] = _trade(book, targets[t], options)
-            did_trade[t] = True
-            current = int(decision[t])
-        book.holdings *= post[t]
-        holdings[t] = book.holdings
-        equity[t] = book.cash + book.holdings.sum()
-        in_force[t] = current
-    return BacktestResult(
-        dates, symbols, equity, holdings, traded, costs, did_trade, in_force, pre, post, options
     )
