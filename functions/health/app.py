@@ -1,7 +1,10 @@
-"""Placeholder: the handler is wired to the library once the run lands (see docs/architecture.md)."""
+"""HealthCheckFunction: before the open (and on demand) check credentials, Alpaca, state and data;
+alert on any failure. Logic: rebalancer.aws.check_handlers / rebalancer.aws.health.
 
-from typing import Any
+    rebalancer invoke events/health.json --function health
+"""
 
+from rebalancer.aws.check_handlers import handle_health
+from rebalancer.aws.entry import lambda_entry
 
-def handler(_event: dict[str, Any], _context: object) -> dict[str, Any]:
-    raise NotImplementedError("not wired yet")
+handler = lambda_entry(handle_health)

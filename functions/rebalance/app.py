@@ -1,7 +1,11 @@
-"""Placeholder: the handler is wired to the library once the run lands (see docs/architecture.md)."""
+"""RebalanceFunction: one scheduled (or on-demand) rebalance. The logic is in the library:
+rebalancer.aws.rebalance_handler (event validation, adapters, the run, metrics, alerts).
 
-from typing import Any
+    sam local invoke RebalanceFunction -e events/scheduled.json     # with Docker
+    rebalancer invoke events/scheduled.json                          # in-process, same handler
+"""
 
+from rebalancer.aws.entry import lambda_entry
+from rebalancer.aws.rebalance_handler import handle_rebalance
 
-def handler(_event: dict[str, Any], _context: object) -> dict[str, Any]:
-    raise NotImplementedError("not wired yet")
+handler = lambda_entry(handle_rebalance)

@@ -1,7 +1,10 @@
-"""Placeholder: the handler is wired to the library once the run lands (see docs/architecture.md)."""
+"""WatchdogFunction: after the run's window, alert when the session has no completed run.
+Logic: rebalancer.aws.check_handlers / rebalancer.aws.watchdog.
 
-from typing import Any
+    rebalancer invoke events/watchdog.json --function watchdog
+"""
 
+from rebalancer.aws.check_handlers import handle_watchdog
+from rebalancer.aws.entry import lambda_entry
 
-def handler(_event: dict[str, Any], _context: object) -> dict[str, Any]:
-    raise NotImplementedError("not wired yet")
+handler = lambda_entry(handle_watchdog)

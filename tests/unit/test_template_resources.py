@@ -71,7 +71,7 @@ def test_template_passes_every_stack_variable_to_the_functions(template: dict[st
     variables = template["Globals"]["Function"]["Environment"]["Variables"]
     assert set(spec.ENV_VARS.values()) <= set(variables)
     assert variables["STACK_TABLE"] == {"Ref": "StateTable"}
-    assert variables["STACK_LIVE_CONFIRMED"] == {"Ref": "LiveTradingConfirmed"}
+    assert variables["LIVE_TRADING_CONFIRMED"] == {"Ref": "LiveTradingConfirmed"}
 
 
 def test_table_settings_match(template: dict[str, Any]) -> None:

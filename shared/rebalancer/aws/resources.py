@@ -93,7 +93,7 @@ ENV_VARS = {
     "halt_parameter": "STACK_HALT_PARAMETER",
     "secret": "STACK_SECRET_ID",
     "topic_arn": "STACK_TOPIC_ARN",
-    "live_confirmed": "STACK_LIVE_CONFIRMED",
+    "live_confirmed": "LIVE_TRADING_CONFIRMED",  # the config loader reads it too
 }
 
 
@@ -166,15 +166,15 @@ class StackResources:
         )
 
     def to_environ(self) -> dict[str, str]:
-        """The STACK_* variables for these names (the local bootstrap exports them)."""
-        return {
+        """The STACK_* variables for these names (LIVE_TRADING_CONFIRMED only when confirmed)."""
+        confirmed = {ENV_VARS["live_confirmed"]: "yes"} if self.live_confirmed else {}
+        return confirmed | {
             ENV_VARS["env"]: self.env,
             ENV_VARS["table"]: self.table,
             ENV_VARS["bucket"]: self.bucket,
             ENV_VARS["halt_parameter"]: self.halt_parameter,
             ENV_VARS["secret"]: self.secret,
             ENV_VARS["topic_arn"]: self.topic_arn,
-            ENV_VARS["live_confirmed"]: "yes" if self.live_confirmed else "no",
         }
 
     @property
