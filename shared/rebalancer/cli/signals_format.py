@@ -70,10 +70,11 @@ def decision_lines(trace: Iterable[TraceStep]) -> list[str]:
 
 
 def _false_lines(run: list[TraceStep]) -> Iterator[str]:
+    """A long run of false tests collapses, except its last one: the test whose else-branch was taken."""
     if len(run) >= COLLAPSE_FALSE_RUNS:
-        names = ", ".join(step.description for step in run)
-        yield _clip(f"no    {len(run)} tests: {names}")
-        return
+        names = ", ".join(step.description for step in run[:-1])
+        yield _clip(f"no    {len(run) - 1} tests: {names}")
+        run = run[-1:]
     for step in run:
         yield _condition_line("no", step)
 
@@ -83,7 +84,9 @@ def _step_lines(step: TraceStep) -> Iterator[str]:
         yield _condition_line("yes" if step.outcome is True else str(step.outcome), step)
     elif step.kind == "filter":
         chosen = step.outcome if isinstance(step.outcome, list) else [str(step.outcome)]
-        yield _clip(f"pick  {', '.join(chosen):<16} {step.description}")
+        values = ", ".join(f"{name} {_number(step.values[name])}" for name in chosen if name in step.values)
+        head, _, _ = step.description.partition(" of [")
+        yield _clip(f"pick  {', '.join(chosen):<16} {head} of {len(step.values)}: {values}")
     elif step.kind == "weight-inverse-volatility":
         vols = ", ".join(f"{name} {_number(vol)}" for name, vol in step.values.items())
         yield _clip(f"vol   {step.description}: volatility {vols}")
