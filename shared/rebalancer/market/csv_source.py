@@ -6,7 +6,7 @@ optional. Closes are the adjusted closes; opens are put on the same adjusted bas
 union of every file's dates, with NaN where a symbol has no row.
 
     >>> history = load_csv_dir("data/market", ["SPY", "QQQ"])      # doctest: +SKIP
-    >>> history.symbols
+    >>> history.symbols                                            # doctest: +SKIP
     ('QQQ', 'SPY')
 
 A corrupt row raises DataError naming the file and its line (1 = the header line).
