@@ -55,7 +55,7 @@ def _rsi(p: list[float], n: int) -> float:
         gain = (gain * (n - 1) + max(c, 0.0)) / n
         loss = (loss * (n - 1) + max(-c, 0.0)) / n
     total = gain + loss
-    return 0.0 if abs(total) < 1e-8 else 100.0 * (gain / total)  # TA-Lib: 100*(gain/(gain+loss))
+    return 0.0 if total == 0.0 else 100.0 * (gain / total)  # TA-Lib: 100*(gain/(gain+loss))
 
 
 def _ema(p: list[float], n: int) -> float:

@@ -200,6 +200,15 @@ def test_rsi_of_a_flat_series_is_zero_like_talib():
     np.testing.assert_array_equal(price_indicator("rsi", 10, prices), talib.RSI(prices, timeperiod=10))
 
 
+def test_rsi_keeps_its_ratio_through_a_long_flat_stretch_like_talib():
+    # Averages decay towards 0 while the price is flat; TA-Lib keeps gain/(gain+loss) until both are 0.
+    prices = np.array([10.0, 10.5, 10.2] + [10.2] * 1100)
+    ours = price_indicator("rsi", 2, prices)
+    np.testing.assert_allclose(ours, talib.RSI(prices, timeperiod=2), rtol=1e-9, atol=1e-9, equal_nan=True)
+    assert ours[60] == pytest.approx(62.5)
+    assert ours[-1] == 0.0
+
+
 def test_a_gap_restarts_the_warm_up():
     prices = np.array([1.0, 2.0, 3.0, np.nan, 4.0, 5.0, 6.0])
     assert runs(~np.isnan(prices)) == [(0, 3), (4, 7)]

@@ -51,7 +51,10 @@ from rebalancer.symphony.nodes import (
     WeightEqual,
     WeightInverseVolatility,
     WeightSpecified,
+    indicator_refs,
+    walk,
 )
+from rebalancer.symphony.rsi_batch import rsi_columns
 from rebalancer.symphony.weights import WeightHistory
 
 __all__ = ["Evaluator", "evaluate", "required_history"]
@@ -106,6 +109,21 @@ class Evaluator:
             nav, stream = self.node_series(node)
             self._indicators[key] = indicator(metric.name, metric.window, nav, stream)
         return self._indicators[key]
+
+    def prefetch_rsi(self, root: Node) -> None:
+        """Compute every asset RSI the tree reads in one batched pass (rsi_batch.py); same values."""
+        wanted = {(ref.symbol, ref.window) for ref in indicator_refs(root) if ref.name == "rsi"}
+        for node in walk(root):
+            if isinstance(node, Filter) and node.metric.name == "rsi":
+                assets = (c for c in node.children if isinstance(c, Asset))
+                wanted.update((a.symbol, node.metric.window) for a in assets)
+        todo = sorted((s, w) for s, w in wanted if w is not None and ("rsi", s, w) not in self._indicators)
+        if not todo:
+            return
+        prices = np.column_stack([self.history.column(s) for s, _ in todo])
+        values = rsi_columns(prices, [w for _, w in todo])
+        for column, (symbol, window) in enumerate(todo):
+            self._indicators[("rsi", symbol, window)] = values[:, column]
 
     def symbol_indicator(self, name: str, window: int | None, symbol: str) -> FloatArray:
         key = (name, symbol, window)
@@ -212,6 +230,7 @@ def evaluate(symphony: Symphony, history: PriceHistory) -> WeightHistory:
 
 def evaluate_with(evaluator: Evaluator, symphony: Symphony) -> WeightHistory:
     """Evaluate on a prepared Evaluator (explain() reuses its records)."""
+    evaluator.prefetch_rsi(symphony.root)
     alloc = evaluator.alloc(symphony.root)
     symbols = tuple(sorted(symphony.holdings))
     weights = np.zeros((evaluator.size, len(symbols)))

@@ -17,8 +17,8 @@ Definitions (windows count sessions):
 - exponential-moving-average-price(n): alpha = 2/(n+1), seeded with the mean of the first n closes
   (TA-Lib's EMA).
 - rsi(n): Wilder's RSI exactly as TA-Lib computes it: averages seeded with the mean of the first n changes,
-  then avg = (prev*(n-1) + x)/n; RSI = 100*gain/(gain+loss), and 0 where gain+loss is within 1e-8 of 0
-  (TA-Lib's TA_IS_ZERO rule, e.g. a flat series).
+  then avg = (prev*(n-1) + x)/n; RSI = 100*(gain/(gain+loss)), and 0 where gain+loss is exactly 0
+  (a flat series; TA-Lib does the same, and keeps the ratio however small the averages become).
 - cumulative-return(n): (close_t/close_{t-n} - 1)*100.
 - moving-average-return(n): mean of the last n daily returns, in percent.
 - stdev-return(n): population standard deviation (ddof=0) of the last n daily returns, in percent.
@@ -39,9 +39,6 @@ BoolArray = npt.NDArray[np.bool_]
 
 # Indicators computed from daily returns rather than prices (for a group: its stream rather than its NAV).
 RETURN_BASED: frozenset[str] = frozenset({"moving-average-return", "stdev-return"})
-
-# TA-Lib treats |gain + loss| below this as zero and reports an RSI of 0.
-_TA_ZERO = 1e-8
 
 RunFunction = Callable[[FloatArray, int], FloatArray]
 
@@ -144,11 +141,16 @@ def _rsi(values: FloatArray, window: int) -> FloatArray:
         loss = (loss * keep + lo) / window
         avg_gain.append(gain)
         avg_loss.append(loss)
-    up = np.array(avg_gain)
-    total = up + np.array(avg_loss)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out[window:] = np.where(np.abs(total) < _TA_ZERO, 0.0, 100.0 * (up / total))
+    out[window:] = rsi_from_averages(np.array(avg_gain), np.array(avg_loss))
     return out
+
+
+def rsi_from_averages(gain: FloatArray, loss: FloatArray) -> FloatArray:
+    """100*(gain/(gain+loss)) as TA-Lib computes it; 0 where gain+loss is exactly 0."""
+    total = gain + loss
+    with np.errstate(divide="ignore", invalid="ignore"):
+        result: FloatArray = np.where(total == 0.0, 0.0, 100.0 * (gain / total))
+    return result
 
 
 _PRICE_KERNELS: dict[str, RunFunction] = {
