@@ -70,9 +70,17 @@ def monthly_returns(dates: DateArray, equity: FloatArray) -> dict[str, float]:
     return {str(months[i]): float(e / s - 1.0) for i, e, s in zip(last_of_month, ends, starts, strict=True)}
 
 
-def performance(dates: DateArray, equity: FloatArray) -> dict[str, Any]:
-    """Return, risk and drawdown figures of one equity curve (at least one point)."""
+def performance(dates: DateArray, equity: FloatArray, *, initial: float | None = None) -> dict[str, Any]:
+    """Return, risk and drawdown figures of one equity curve (at least one point).
+
+    With `initial`, the curve starts from that capital before the first session's trade, so the cost
+    of buying in on the first day counts (its "return" is dated on the first session).
+    """
     equity = np.asarray(equity, dtype=np.float64)
+    sessions = len(equity)
+    if initial is not None:
+        dates = np.concatenate([dates[:1], dates])
+        equity = np.concatenate([[initial], equity])
     returns = daily_returns(equity)
     n = len(returns)
     total = float(equity[-1] / equity[0] - 1.0)
@@ -89,7 +97,7 @@ def performance(dates: DateArray, equity: FloatArray) -> dict[str, Any]:
     return {
         "start": str(dates[0]),
         "end": str(dates[-1]),
-        "sessions": len(equity),
+        "sessions": sessions,
         "final_equity": float(equity[-1]),
         "total_return": total,
         "annualized_return": annual,

@@ -54,7 +54,7 @@ def combined_weights(
 
 def _standalone(weights: WeightHistory, history: PriceHistory, options: BacktestOptions) -> dict[str, Any]:
     result = simulate(weights, history, options)
-    metrics = performance(result.dates, result.equity)
+    metrics = performance(result.dates, result.equity, initial=options.initial_equity)
     return {key: metrics[key] for key in _STANDALONE_KEYS}
 
 

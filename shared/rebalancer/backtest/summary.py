@@ -53,7 +53,7 @@ def portfolio_section(result: BacktestResult) -> dict[str, Any]:
     """Metrics of the simulated portfolio, plus turnover, costs, cash and per-asset exposure."""
     held = result.weights_held
     return {
-        **performance(result.dates, result.equity),
+        **performance(result.dates, result.equity, initial=result.options.initial_equity),
         **turnover(result.traded, result.equity),
         "total_costs": float(result.costs.sum()),
         "trading_sessions": int(result.traded_today.sum()),

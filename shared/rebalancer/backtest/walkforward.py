@@ -131,11 +131,13 @@ def _simulate_windows(
                 options, start=day_to_date(history.dates[lo]), end=day_to_date(history.dates[hi])
             )
             result = simulate(weights, history, window)
-            metrics = performance(result.dates, result.equity)
+            metrics = performance(result.dates, result.equity, initial=options.initial_equity)
             results[label] = {k: metrics[k] for k in METRICS}
             if label == "out_of_sample":
-                results["oos_returns"] = result.daily_returns[1:].tolist()
-                results["oos_dates"] = [str(d) for d in result.dates[1:]]
+                returns = result.daily_returns
+                returns[0] = result.equity[0] / options.initial_equity - 1.0  # the buy-in session
+                results["oos_returns"] = returns.tolist()
+                results["oos_dates"] = [str(d) for d in result.dates]
         out.append(results)
     return out
 

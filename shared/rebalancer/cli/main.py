@@ -11,7 +11,17 @@ from rebalancer.errors import RebalancerError
 
 # Modules under rebalancer.cli that each define `register(subparsers)`; every parser they add sets
 # `func=<callable(args) -> int>`.
-COMMAND_MODULES: tuple[str, ...] = ("symphony_cmd", "emulator_cmd", "config_cmd", "run_cmd", "signals_cmd")
+COMMAND_MODULES: tuple[str, ...] = (
+    "symphony_cmd",
+    "emulator_cmd",
+    "config_cmd",
+    "run_cmd",
+    "signals_cmd",
+    "backtest_cmd",
+    "ops_cmd",
+    "invoke_cmd",
+    "demo_cmd",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
