@@ -24,7 +24,7 @@ from rebalancer.symphony.nodes import (
     WeightInverseVolatility,
     WeightSpecified,
 )
-from rebalancer.symphony.trace import explain
+from rebalancer.symphony.trace import evaluate_and_explain, explain
 
 SESSIONS = 60
 
@@ -116,3 +116,11 @@ def test_to_dict_is_json_for_every_step_kind():
 def test_date_outside_history_is_a_data_error():
     with pytest.raises(DataError):
         explain(_tree(), _history(), "1999-01-04")
+
+
+def test_evaluate_and_explain_gives_both_from_one_evaluation():
+    history = _history()
+    day = history.dates[-1]
+    weights, steps = evaluate_and_explain(_tree(), history, day)
+    np.testing.assert_array_equal(weights.weights, evaluate(_tree(), history).weights)
+    assert [s.to_dict() for s in steps] == [s.to_dict() for s in explain(_tree(), history, day)]
