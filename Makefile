@@ -15,8 +15,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev,research]'
 	touch $(STAMP)
 
+# The embedded default: the Lambda stack on moto + the Alpaca emulator (rebalancer.cli.demo_cmd).
 demo: $(STAMP)
-	$(BIN)/rebalancer signals
+	$(BIN)/rebalancer demo
 
 lint: $(STAMP)
 	$(BIN)/ruff check shared tests bench functions

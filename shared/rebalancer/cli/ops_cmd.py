@@ -1,0 +1,104 @@
+"""Operator commands against a deployed stack (or moto, with AWS_ENDPOINT_URL):
+
+    rebalancer halt --env paper      # no orders at all from the next run (or the running one's next read)
+    rebalancer reduce --env paper    # sells only
+    rebalancer resume --env paper    # trade normally
+    rebalancer status --env paper    # halt flag, last runs, risk state, high-water mark
+    rebalancer health --env paper    # one line per check, exit 1 on any cross
+
+They use your AWS credentials and region (AWS_PROFILE / AWS_REGION), and find the stack's resources by
+their names (rebalancer.aws.resources), so they need no stack outputs.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from rebalancer.aws.resources import ENVIRONMENTS
+from rebalancer.errors import StateError
+from rebalancer.state.base import TradingFlag
+
+_MEANING = {
+    TradingFlag.OFF: "trading normally",
+    TradingFlag.REDUCE: "sells only (reduce)",
+    TradingFlag.HALT: "HALTED: no orders",
+}
+
+
+def register(subparsers: Any) -> None:
+    for name, flag, text in (
+        ("halt", TradingFlag.HALT, "stop placing orders (sets the SSM halt flag to halt)"),
+        ("reduce", TradingFlag.REDUCE, "only sell from now on (halt flag: reduce)"),
+        ("resume", TradingFlag.OFF, "trade normally again (halt flag: off)"),
+    ):
+        parser = subparsers.add_parser(name, help=text)
+        _env_argument(parser)
+        parser.set_defaults(func=_set_flag, flag=flag)
+    status = subparsers.add_parser("status", help="halt flag, last runs, risk state of a stack")
+    _env_argument(status)
+    status.add_argument("--runs", type=int, default=5, help="how many runs to list (default: %(default)s)")
+    status.set_defaults(func=_status)
+    health = subparsers.add_parser("health", help="check credentials, Alpaca, state, config and data")
+    _env_argument(health)
+    health.add_argument("--config", help="config file to validate (default: config/<env>.yaml)")
+    health.set_defaults(func=_health)
+
+
+def _env_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--env", choices=ENVIRONMENTS, default="paper", help="which stack (default: paper)")
+
+
+def _runtime(args: argparse.Namespace) -> Any:
+    from rebalancer.aws.wiring import StackRuntime
+
+    overrides = {"REBALANCER_CONFIG_FILE": args.config} if getattr(args, "config", None) else {}
+    return StackRuntime.for_env(args.env, **overrides)
+
+
+def _set_flag(args: argparse.Namespace) -> int:
+    runtime = _runtime(args)
+    runtime.halt_flag.write(args.flag)
+    value = runtime.halt_flag.read()
+    print(f"{runtime.names.halt_parameter} = {value.value}: {_MEANING[value]}")
+    return 0
+
+
+def _status(args: argparse.Namespace) -> int:
+    runtime = _runtime(args)
+    names = runtime.names
+    print(f"rebalancer {names.env} ({names.region}; table {names.table}, bucket {names.bucket})")
+    code = 0
+    try:
+        flag = runtime.halt_flag.read()
+        print(f"halt flag: {flag.value} ({_MEANING[flag]})")
+    except StateError as err:
+        print(f"halt flag: UNREADABLE, runs treat it as halt: {err}")
+        code = 1
+    runs = runtime.store.recent_runs(names.env, limit=args.runs)
+    print(f"last {len(runs)} runs:" if runs else "no runs recorded yet")
+    for entry in runs:
+        print(
+            f"  {entry.session_date}  {entry.slot:<12} {entry.status:<17} "
+            f"{entry.orders_submitted} submitted, {entry.orders_filled} filled  {entry.message[:80]}"
+        )
+    state = runtime.store.load_risk_state(names.env)
+    if state is None:
+        print("risk state: none saved yet (high-water mark set by the first run)")
+    else:
+        print(
+            f"risk state: {state.get('tripped', 'active')}"
+            f"{' (' + str(state.get('trip_reason')) + ')' if state.get('trip_reason') else ''}, "
+            f"consecutive failures {state.get('consecutive_failures', 0)}"
+        )
+        print(f"high-water mark: {state.get('high_water_mark') or 'not set'}")
+    return code
+
+
+def _health(args: argparse.Namespace) -> int:
+    from rebalancer.aws.health import run_checks
+
+    checks = run_checks(_runtime(args))
+    for check in checks:
+        print(check.line())
+    return 0 if all(c.ok for c in checks) else 1
