@@ -13,6 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import logging
+import sys
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -36,12 +38,25 @@ class Telemetry:
     metrics: Any  # aws_lambda_powertools.Metrics
 
 
+class _CurrentStdout(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever sys.stdout is now (Lambda: always the same; tests and the demo redirect it)."""
+
+    @property
+    def stream(self) -> Any:
+        return sys.stdout
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        pass
+
+
 @functools.cache
 def telemetry() -> Telemetry:
     """The process's Logger and Metrics (namespace and service default to the template's)."""
     from aws_lambda_powertools import Logger, Metrics
 
-    return Telemetry(Logger(service=m.SERVICE), Metrics(namespace=m.NAMESPACE, service=m.SERVICE))
+    logger = Logger(service=m.SERVICE, logger_handler=_CurrentStdout())
+    return Telemetry(logger, Metrics(namespace=m.NAMESPACE, service=m.SERVICE))
 
 
 def run_status_metric(status: str) -> str | None:

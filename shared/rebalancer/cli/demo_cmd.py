@@ -74,7 +74,7 @@ def _print_messages(local: Any) -> None:
 
 def _invoke(local: Any, capture: _Capture, event: dict[str, Any], verbose: bool) -> dict[str, Any]:
     with contextlib.redirect_stdout(capture.buffer):
-        response = local.invoke("rebalance", event)
+        response: dict[str, Any] = local.invoke("rebalance", event)
     print(f"   handler response: {response['status']}: {response.get('message', response.get('error'))}")
     print(_summarize(capture.new_lines(), verbose))
     return response
