@@ -109,15 +109,36 @@ class _Trader:
         return sold + bought, sold * (1.0 - self.sell_rate) + bought * (buy_rate - 1.0)
 
 
+# Up to this many symbols a pure-float sparse book is fastest; beyond it, numpy rows are.
+SPARSE_MAX_SYMBOLS = 64
+
+
 def run_sessions(
     targets: FloatArray,
     may_trade: npt.NDArray[np.bool_],
     pre: FloatArray,
     post: FloatArray,
     options: BacktestOptions,
+    *,
+    dense: bool | None = None,
 ) -> SessionPath:
     """Walk the sessions: grow by `pre` (previous close to the trade), trade to `targets[t]` where
-    `may_trade[t]`, grow by `post` (trade to close), record."""
+    `may_trade[t]`, grow by `post` (trade to close), record. `dense` picks the implementation
+    (default: by the number of symbols); both apply the same rules."""
+    if dense is None:
+        dense = targets.shape[1] > SPARSE_MAX_SYMBOLS
+    if dense:
+        return _run_dense(targets, may_trade, pre, post, options)
+    return _run_sparse(targets, may_trade, pre, post, options)
+
+
+def _run_sparse(
+    targets: FloatArray,
+    may_trade: npt.NDArray[np.bool_],
+    pre: FloatArray,
+    post: FloatArray,
+    options: BacktestOptions,
+) -> SessionPath:
     n, width = targets.shape
     trader = _Trader(options)
     book = _Book({}, options.initial_equity)
@@ -152,3 +173,69 @@ def run_sessions(
     return SessionPath(
         np.array(equity), holdings, np.array(traded), np.array(costs), np.array(did_trade, dtype=np.bool_)
     )
+
+
+def _run_dense(
+    targets: FloatArray,
+    may_trade: npt.NDArray[np.bool_],
+    pre: FloatArray,
+    post: FloatArray,
+    options: BacktestOptions,
+) -> SessionPath:
+    """The same rules as _Trader on whole numpy rows (for wide universes)."""
+    n, width = targets.shape
+    trader = _Trader(options)
+    h = np.zeros(width)
+    cash = options.initial_equity
+    holdings = np.empty((n, width))
+    equity, traded, costs = np.empty(n), np.zeros(n), np.zeros(n)
+    did_trade = np.zeros(n, dtype=np.bool_)
+    pre_moves = (pre != 1.0).any(axis=1).tolist()
+    post_moves = (post != 1.0).any(axis=1).tolist()
+    allowed = may_trade.tolist()
+    started = False
+    for t in range(n):
+        if pre_moves[t]:
+            h *= pre[t]
+        if allowed[t]:
+            target = targets[t]
+            worth = cash + float(h.sum())
+            if not started or _dense_needs_trade(trader, h, target, worth):
+                cash, traded[t], costs[t] = _dense_trade(trader, h, target, cash, worth)
+                did_trade[t] = started = True
+        if post_moves[t]:
+            h *= post[t]
+        holdings[t] = h
+        equity[t] = cash + float(h.sum())
+    return SessionPath(equity, holdings, traded, costs, did_trade)
+
+
+def _dense_needs_trade(trader: _Trader, h: FloatArray, target: FloatArray, worth: float) -> bool:
+    if trader.threshold is None:
+        return True
+    if not np.array_equal(h > 0.0, target > 0.0):
+        return True
+    return float(np.abs(h / worth - target * trader.invested).max(initial=0.0)) > trader.threshold
+
+
+def _dense_trade(
+    trader: _Trader, h: FloatArray, target: FloatArray, cash: float, worth: float
+) -> tuple[float, float, float]:
+    """Trade `h` in place; returns (cash after, notional traded, costs)."""
+    goal = target * (worth * trader.invested)
+    delta = goal - h
+    wanted = goal > 0.0
+    sell = (~wanted & (h > 0.0)) | (wanted & (-delta >= trader.minimum) & (delta < 0.0))
+    buy = wanted & (delta >= trader.minimum) & (delta > 0.0)
+    sold = -float(delta[sell].sum())
+    h[sell] = goal[sell]
+    buys = delta[buy]
+    bought = float(buys.sum())
+    cash += sold * trader.sell_rate
+    if bought * trader.buy_rate > cash:
+        scale = max(cash, 0.0) / (bought * trader.buy_rate)
+        buys *= scale
+        bought *= scale
+    h[buy] += buys
+    cash -= bought * trader.buy_rate
+    return cash, sold + bought, sold * (1.0 - trader.sell_rate) + bought * (trader.buy_rate - 1.0)

@@ -130,7 +130,7 @@ def _price_ratios(prices: PriceHistory, execution: str) -> tuple[FloatMatrix, Fl
 
     Closes are forward-filled over gaps (a missing session trades at the last known price).
     """
-    close = prices.to_frame().ffill().to_numpy(np.float64)
+    close = forward_filled(prices.close)
     prev = np.vstack([close[:1], close[:-1]])
     if execution == "open" and prices.open is not None:
         execution_price = np.where(np.isfinite(prices.open), prices.open, prev)
@@ -139,10 +139,20 @@ def _price_ratios(prices: PriceHistory, execution: str) -> tuple[FloatMatrix, Fl
     else:
         execution_price = close
     with np.errstate(invalid="ignore", divide="ignore"):
-        pre = np.nan_to_num(execution_price / prev, nan=1.0, posinf=1.0)
-        post = np.nan_to_num(close / execution_price, nan=1.0, posinf=1.0)
+        pre = execution_price / prev
+        post = close / execution_price
+    pre[~np.isfinite(pre)] = 1.0  # before a symbol's first price (never held there)
+    post[~np.isfinite(post)] = 1.0
     pre[0] = 1.0
     return pre, post
+
+
+def forward_filled(values: FloatMatrix) -> FloatMatrix:
+    """Each NaN replaced by the last finite value above it in its column (leading NaNs stay)."""
+    rows = np.where(np.isfinite(values), np.arange(len(values))[:, None], 0)
+    np.maximum.accumulate(rows, axis=0, out=rows)
+    filled: FloatMatrix = np.take_along_axis(values, rows, axis=0)
+    return filled
 
 
 def simulate(weights: WeightsLike, history: PriceHistory, options: BacktestOptions) -> BacktestResult:
