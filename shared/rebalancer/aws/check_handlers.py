@@ -58,7 +58,7 @@ def handle_watchdog(event: Any, context: Any, runtime: StackRuntime, tel: Teleme
     verdict = check_session(runtime.store, runtime.names.env, now)
     tel.metrics.add_metric(name=m.RUNS_MISSED, unit=MetricUnit.Count, value=0 if verdict.ok else 1)
     if not verdict.ok:
-        tel.logger.error("missed run", extra=verdict.to_dict())
+        tel.logger.error("missed run", extra={"verdict": verdict.to_dict()})
         runtime.notifier.send(
             f"rebalancer {runtime.names.env}: NO COMPLETED RUN for {verdict.session_date}",
             f"{verdict.message}\n\nSee docs/runbook.md, 'A run was skipped' and 'A run failed'.",

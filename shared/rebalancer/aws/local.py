@@ -69,12 +69,18 @@ class TopicInbox:
 
     def __init__(self, topic_arn: str, clients: AwsClients, *, name: str = "rebalancer-inbox") -> None:
         self._clients = clients
-        sqs = clients.client("sqs")
-        self.queue_url = sqs.create_queue(QueueName=name)["QueueUrl"]
-        queue_arn = sqs.get_queue_attributes(QueueUrl=self.queue_url, AttributeNames=["QueueArn"])[
-            "Attributes"
-        ]["QueueArn"]
-        clients.client("sns").subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn)
+        self.topic_arn = topic_arn
+        self.name = name
+        self.queue_url = ""
+        self.subscribe()
+
+    def subscribe(self) -> None:
+        """Create the queue and subscribe it (again, after moto was reset)."""
+        sqs = self._clients.client("sqs")
+        self.queue_url = sqs.create_queue(QueueName=self.name)["QueueUrl"]
+        attributes = sqs.get_queue_attributes(QueueUrl=self.queue_url, AttributeNames=["QueueArn"])
+        queue_arn = attributes["Attributes"]["QueueArn"]
+        self._clients.client("sns").subscribe(TopicArn=self.topic_arn, Protocol="sqs", Endpoint=queue_arn)
 
     def messages(self) -> list[Message]:
         sqs = self._clients.client("sqs")
