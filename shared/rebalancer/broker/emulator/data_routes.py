@@ -11,9 +11,12 @@ import binascii
 import datetime as dt
 from decimal import Decimal
 
+import numpy as np
+import numpy.typing as npt
+
 from rebalancer.broker.emulator.clock import NEW_YORK, UTC
 from rebalancer.broker.emulator.faults import FaultInjector
-from rebalancer.broker.emulator.prices import DailyBar, PriceModel
+from rebalancer.broker.emulator.prices import PriceModel
 from rebalancer.broker.emulator.routing import RequestContext, Response, Route
 from rebalancer.broker.emulator.wire import ApiError, utc_stamp
 
@@ -56,17 +59,6 @@ class DataRoutes:
     def _served(self, symbol: str) -> bool:
         return self.prices.knows(symbol) and symbol not in self.faults.missing_bar_symbols
 
-    def _bars_of(self, symbol: str, now: dt.datetime, start: dt.datetime, end: dt.datetime) -> list[DailyBar]:
-        bars = self.prices.closed_bars(symbol, now, start, end)
-        stale = self.faults.stale_bar_sessions.get(symbol, 0)
-        if stale and bars:
-            last = self.calendar.last_closed(now)
-            if last is not None:
-                recent = self.calendar.sessions(last.date - dt.timedelta(days=7 * stale + 14), last.date)
-                cutoff = recent[-1 - stale].date if len(recent) > stale else dt.date.min
-                bars = [b for b in bars if b.day <= cutoff]
-        return bars
-
     # -- bars ---------------------------------------------------------------------------------
 
     def bars(self, ctx: RequestContext) -> Response:
@@ -83,28 +75,69 @@ class DataRoutes:
         start = _instant(ctx, "start") or day_start.astimezone(UTC)
         end = _instant(ctx, "end") or ctx.now
         limit = ctx.int_param("limit", 1000, low=1, high=10_000)
-        items: list[tuple[str, DailyBar]] = []
+        plan: list[tuple[str, npt.NDArray[np.intp]]] = []
         for symbol in symbols:
-            if self._served(symbol):
-                bars = self._bars_of(symbol, ctx.now, start, end)
-                items.extend((symbol, bar) for bar in (reversed(bars) if sort == "desc" else bars))
-        first = _page_start(items, ctx.query.get("page_token"))
-        page = items[first : first + limit]
+            rows = self._rows(symbol, ctx.now, start, end)
+            if rows.size:
+                plan.append((symbol, rows[::-1] if sort == "desc" else rows))
+        # Only the page's bars are built; the token names the first bar of the next page.
         grouped: dict[str, list[dict[str, object]]] = {}
-        for symbol, bar in page:
-            grouped.setdefault(symbol, []).append(bar.to_json())
-        more = first + limit < len(items)
-        token = _encode_token(*items[first + limit]) if more else None
+        room, token = limit, None
+        index, offset = self._page_start(plan, ctx.query.get("page_token"))
+        for symbol, rows in plan[index:]:
+            chunk = rows[offset : offset + room]
+            if chunk.size:
+                grouped[symbol] = self.prices.bars_json(symbol, chunk)
+                room -= chunk.size
+            if room == 0 and offset + chunk.size < len(rows):
+                token = _encode_token(symbol, self.prices.day_of(int(rows[offset + chunk.size])))
+            if room == 0:
+                break
+            offset = 0
+        if token is None and room == 0:
+            token = self._token_after(plan, symbol)
         return Response(200, {"bars": grouped, "next_page_token": token, "currency": "USD"})
+
+    def _rows(
+        self, symbol: str, now: dt.datetime, start: dt.datetime, end: dt.datetime
+    ) -> npt.NDArray[np.intp]:
+        if not self._served(symbol):
+            return np.empty(0, dtype=np.intp)
+        stale = self.faults.stale_bar_sessions.get(symbol, 0)
+        return self.prices.closed_bar_rows(symbol, now, start, end, hold_back=stale)
+
+    def _token_after(self, plan: list[tuple[str, npt.NDArray[np.intp]]], symbol: str) -> str | None:
+        """The token of the first bar after `symbol`'s last one (a page that ends exactly at a symbol)."""
+        names = [name for name, _ in plan]
+        following = names.index(symbol) + 1
+        if following >= len(plan):
+            return None
+        name, rows = plan[following]
+        return _encode_token(name, self.prices.day_of(int(rows[0])))
+
+    def _page_start(self, plan: list[tuple[str, npt.NDArray[np.intp]]], token: str | None) -> tuple[int, int]:
+        if not token:
+            return 0, 0
+        try:
+            symbol, day = base64.urlsafe_b64decode(token.encode()).decode().split("|")
+            wanted = np.datetime64(dt.date.fromisoformat(day), "D")
+        except (ValueError, binascii.Error, UnicodeDecodeError):
+            raise _invalid("invalid page token") from None
+        for index, (name, rows) in enumerate(plan):
+            if name == symbol:
+                found = np.flatnonzero(self.prices.history.dates[rows] == wanted)
+                if found.size:
+                    return index, int(found[0])
+        raise _invalid("invalid page token")
 
     def latest_bars(self, ctx: RequestContext) -> Response:
         _check_choices(ctx, "feed", LATEST_FEEDS)
         epoch = dt.datetime(1970, 1, 1, tzinfo=UTC)
         latest: dict[str, object] = {}
         for symbol in self._symbols(ctx):
-            bars = self._bars_of(symbol, ctx.now, epoch, ctx.now) if self._served(symbol) else []
-            if bars:
-                latest[symbol] = bars[-1].to_json()
+            rows = self._rows(symbol, ctx.now, epoch, ctx.now)
+            if rows.size:
+                latest[symbol] = self.prices.bars_json(symbol, rows[-1:])[0]
         return Response(200, {"bars": latest, "currency": "USD"})
 
     # -- latest trade and quote -----------------------------------------------------------------
@@ -179,19 +212,5 @@ def _instant(ctx: RequestContext, name: str) -> dt.datetime | None:
     return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def _encode_token(symbol: str, bar: DailyBar) -> str:
-    return base64.urlsafe_b64encode(f"{symbol}|{bar.day.isoformat()}".encode()).decode()
-
-
-def _page_start(items: list[tuple[str, DailyBar]], token: str | None) -> int:
-    if not token:
-        return 0
-    try:
-        symbol, day = base64.urlsafe_b64decode(token.encode()).decode().split("|")
-        wanted = (symbol, dt.date.fromisoformat(day))
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise _invalid("invalid page token") from None
-    for index, (sym, bar) in enumerate(items):
-        if (sym, bar.day) == wanted:
-            return index
-    raise _invalid("invalid page token")
+def _encode_token(symbol: str, day: dt.date) -> str:
+    return base64.urlsafe_b64encode(f"{symbol}|{day.isoformat()}".encode()).decode()

@@ -16,10 +16,12 @@ are served only for sessions that have closed, so a client can never see a futur
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from decimal import Decimal
 
 import numpy as np
+import numpy.typing as npt
 
 from rebalancer.broker.emulator.clock import NEW_YORK, UTC, MarketCalendar, Session
 from rebalancer.market.history import PriceHistory
@@ -34,9 +36,15 @@ def to_price(value: float) -> Decimal:
     return price.quantize(_CENT if price >= 1 else _TICK)
 
 
+@functools.lru_cache(maxsize=65_536)
 def bar_timestamp(day: dt.date) -> dt.datetime:
     """Alpaca stamps a daily bar at New York midnight of the session, expressed in UTC."""
     return dt.datetime(day.year, day.month, day.day, tzinfo=NEW_YORK).astimezone(UTC)
+
+
+@functools.lru_cache(maxsize=65_536)
+def _bar_stamp_text(day: dt.date) -> str:
+    return bar_timestamp(day).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass(frozen=True)
@@ -45,19 +53,20 @@ class DailyBar:
     open: float
     close: float
 
-    def to_json(self) -> dict[str, object]:
-        high, low = max(self.open, self.close), min(self.open, self.close)
-        return {
-            "t": bar_timestamp(self.day).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "o": round(self.open, 4),
-            "h": round(high, 4),
-            "l": round(low, 4),
-            "c": round(self.close, 4),
-            # The history has no volume: these are fixed placeholders (alpaca-py requires n and vw).
-            "v": 1_000_000,
-            "n": 10_000,
-            "vw": round((high + low + self.close) / 3, 4),
-        }
+
+def bar_json(stamp: str, opened: float, close: float) -> dict[str, object]:
+    high, low = max(opened, close), min(opened, close)
+    return {
+        "t": stamp,
+        "o": round(opened, 4),
+        "h": round(high, 4),
+        "l": round(low, 4),
+        "c": round(close, 4),
+        # The history has no volume: these are fixed placeholders (alpaca-py requires n and vw).
+        "v": 1_000_000,
+        "n": 10_000,
+        "vw": round((high + low + close) / 3, 4),
+    }
 
 
 class PriceModel:
@@ -66,6 +75,7 @@ class PriceModel:
     def __init__(self, history: PriceHistory, calendar: MarketCalendar) -> None:
         self.history = history
         self.calendar = calendar
+        self._stamps: dict[int, str] = {}  # bar timestamps by epoch day (zoneinfo is slow per bar)
 
     def knows(self, symbol: str) -> bool:
         return symbol in self.history.symbols
@@ -127,29 +137,66 @@ class PriceModel:
         value = None if before is None else self.close_on_or_before(symbol, before.date)
         return None if value is None else to_price(value)
 
-    def closed_bars(
-        self, symbol: str, now: dt.datetime, start: dt.datetime, end: dt.datetime
-    ) -> list[DailyBar]:
-        """Daily bars of sessions closed by `now` whose timestamp lies in [start, end], oldest first."""
+    def closed_bar_rows(
+        self, symbol: str, now: dt.datetime, start: dt.datetime, end: dt.datetime, *, hold_back: int = 0
+    ) -> npt.NDArray[np.intp]:
+        """History rows of the daily bars of sessions closed by `now`, stamped in [start, end], oldest
+        first; `hold_back` drops the latest that many closed sessions (stale data)."""
         if not self.knows(symbol):
-            return []
+            return np.empty(0, dtype=np.intp)
         last = self.calendar.last_closed(now)
         if last is None:
-            return []
+            return np.empty(0, dtype=np.intp)
+        newest = last.date
+        if hold_back:
+            recent = self.calendar.sessions(newest - dt.timedelta(days=7 * hold_back + 14), newest)
+            newest = recent[-1 - hold_back].date if len(recent) > hold_back else dt.date.min
+        first_day, last_day = _first_bar_day(start), min(end.astimezone(NEW_YORK).date(), newest)
         dates = self.history.dates
-        lo = int(np.searchsorted(dates, np.datetime64(start.astimezone(NEW_YORK).date(), "D"), side="left"))
-        hi = self._row_on_or_before(min(last.date, end.astimezone(NEW_YORK).date())) + 1
+        lo = int(np.searchsorted(dates, np.datetime64(first_day, "D"), side="left"))
+        hi = (
+            int(np.searchsorted(dates, np.datetime64(last_day, "D"), side="right"))
+            if last_day >= first_day
+            else lo
+        )
+        rows = np.arange(lo, max(lo, hi), dtype=np.intp)
+        return rows[~np.isnan(self.history.column(symbol)[rows])]
+
+    def day_of(self, row: int) -> dt.date:
+        return dt.date.fromisoformat(str(self.history.dates[row]))
+
+    def _bar_prices(self, symbol: str, rows: npt.NDArray[np.intp]) -> tuple[list[float], list[float]]:
+        """Opens and closes of these rows; a missing open falls back to the previous close, then the close."""
         closes = self.history.column(symbol)
-        opens = self.history.open_column(symbol)
-        bars: list[DailyBar] = []
-        for row in range(lo, hi):
-            day = dt.date.fromisoformat(str(dates[row]))
-            stamp = bar_timestamp(day)
-            if not start <= stamp <= end or np.isnan(closes[row]):
-                continue
-            opened = float(opens[row])
-            if np.isnan(opened):
-                previous = closes[row - 1] if row > 0 else np.nan
-                opened = float(closes[row] if np.isnan(previous) else previous)
-            bars.append(DailyBar(day, opened, float(closes[row])))
-        return bars
+        close = closes[rows]
+        previous = np.where(rows > 0, closes[np.maximum(rows - 1, 0)], np.nan)
+        opened = self.history.open_column(symbol)[rows]
+        opened = np.where(np.isnan(opened), np.where(np.isnan(previous), close, previous), opened)
+        return [float(x) for x in opened], [float(x) for x in close]
+
+    def bars_json(self, symbol: str, rows: npt.NDArray[np.intp]) -> list[dict[str, object]]:
+        """Alpaca bar objects for these history rows, in the order given."""
+        opened, close = self._bar_prices(symbol, rows)
+        stamps = [self._stamp(int(day)) for day in self.history.dates[rows].astype(np.int64)]
+        return [bar_json(t, o, c) for t, o, c in zip(stamps, opened, close, strict=True)]
+
+    def _stamp(self, epoch_day: int) -> str:
+        stamp = self._stamps.get(epoch_day)
+        if stamp is None:
+            day = dt.date(1970, 1, 1) + dt.timedelta(days=epoch_day)
+            stamp = bar_timestamp(day).strftime("%Y-%m-%dT%H:%M:%SZ")
+            self._stamps[epoch_day] = stamp
+        return stamp
+
+    def closed_bars(
+        self, symbol: str, now: dt.datetime, start: dt.datetime, end: dt.datetime, *, hold_back: int = 0
+    ) -> list[DailyBar]:
+        rows = self.closed_bar_rows(symbol, now, start, end, hold_back=hold_back)
+        opened, close = self._bar_prices(symbol, rows)
+        return [DailyBar(self.day_of(int(r)), o, c) for r, o, c in zip(rows, opened, close, strict=True)]
+
+
+def _first_bar_day(start: dt.datetime) -> dt.date:
+    """The first session date whose bar stamp (New York midnight) is at or after `start`."""
+    local = start.astimezone(NEW_YORK)
+    return local.date() if local.time() == dt.time() else local.date() + dt.timedelta(days=1)
