@@ -128,3 +128,38 @@ def test_a_request_without_symbols_is_refused(emu: EmulatorServer) -> None:
     answer = requests.get(f"{emu.url}/v2/stocks/trades/latest", headers=HEADERS, timeout=5)
     assert answer.status_code == 400
     assert answer.json()["message"] == "missing symbols"
+
+
+def test_pages_that_end_on_a_symbol_boundary_and_descending_order(emu: EmulatorServer) -> None:
+    params = {
+        "symbols": "SPY,BIL",
+        "timeframe": "1Day",
+        "start": "2024-11-18",
+        "end": "2024-11-22",
+        "limit": "5",
+    }
+    first = requests.get(
+        f"{emu.url}/v2/stocks/bars", params={**params, "sort": "desc"}, headers=HEADERS, timeout=5
+    )
+    body = first.json()
+    assert list(body["bars"]) == ["BIL"]
+    assert [b["t"][:10] for b in body["bars"]["BIL"]] == [
+        "2024-11-22",
+        "2024-11-21",
+        "2024-11-20",
+        "2024-11-19",
+        "2024-11-18",
+    ]
+    params.update(sort="desc", page_token=body["next_page_token"])
+    second = requests.get(f"{emu.url}/v2/stocks/bars", params=params, headers=HEADERS, timeout=5).json()
+    assert [b["c"] for b in second["bars"]["SPY"]] == [
+        spy_close(dt.date(2024, 11, d)) for d in (22, 21, 20, 19, 18)
+    ]
+    assert second["next_page_token"] is None
+    bad = requests.get(
+        f"{emu.url}/v2/stocks/bars",
+        params={**params, "page_token": "bm9wZXxub3Bl"},
+        headers=HEADERS,
+        timeout=5,
+    )
+    assert bad.status_code == 400
