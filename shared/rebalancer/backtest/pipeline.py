@@ -20,7 +20,7 @@ from rebalancer.backtest.attribution import COSTS, UNATTRIBUTED, contributions
 from rebalancer.backtest.inputs import LoadedStrategy
 from rebalancer.backtest.metrics import performance
 from rebalancer.backtest.options import BacktestOptions
-from rebalancer.backtest.simulate import BacktestResult, simulate
+from rebalancer.backtest.simulate import BacktestResult, simulate, simulation_window
 from rebalancer.backtest.summary import BenchmarkCurve, benchmark_curve, summarize
 from rebalancer.market.history import PriceHistory, day_to_date
 from rebalancer.portfolio.combine import combine_histories
@@ -82,14 +82,14 @@ def run_backtest(
             "file": None if item.path is None else str(item.path),
             "parameters": dict(item.symphony.parameters),
             "contribution": shares[item.name],
+            "first_session_alone": str(
+                history.dates[simulation_window(per_strategy[item.name], history, options)[0]]
+            ),
             "standalone": _standalone(per_strategy[item.name], history, alone),
         }
         for item in strategies
     }
-    first = combined.first_valid_date
-    document = summarize(
-        result, benchmark=curve, strategies=info, first_decision=first.isoformat() if first else None
-    )
+    document = summarize(result, benchmark=curve, strategies=info)
     document["contribution_costs"] = shares[COSTS]
     document["contribution_unattributed"] = shares.get(UNATTRIBUTED, 0.0)
     return BacktestRun(per_strategy, combined, result, curve, document)

@@ -121,7 +121,9 @@ def plot_allocation(result: BacktestResult, path: Path) -> Path:
     plt = _pyplot()
     frame = allocation_frame(result)
     fig, ax = plt.subplots(figsize=(10, 4.8))
-    colors = [*plt.get_cmap("tab20").colors[: len(frame.columns) - 1], (0.85, 0.85, 0.85)]
+    palette = iter(plt.get_cmap("tab20").colors)
+    neutral = {"other": (0.55, 0.55, 0.55), "cash": (0.87, 0.87, 0.87)}
+    colors = [neutral[c] if c in neutral else next(palette) for c in frame.columns]
     ax.stackplot(frame.index, frame.to_numpy().T * 100, labels=list(frame.columns), colors=colors, lw=0)
     averaged = ""
     if len(frame) < len(result.dates):
@@ -158,7 +160,7 @@ def plot_monthly_returns(result: BacktestResult, path: Path) -> Path:
     ax.set_yticks(range(len(table)), [str(y) for y in table.index])
     for (row, col), value in np.ndenumerate(values):
         if np.isfinite(value):
-            ax.text(col, row, f"{value:.1f}", ha="center", va="center", fontsize=7)
+            ax.text(col, row, f"{value:.1f}", ha="center", va="center", fontsize=8)
     ax.set_title("Monthly returns (%)")
     fig.colorbar(image, ax=ax, fraction=0.03, pad=0.02)
     path = _save(fig, path)

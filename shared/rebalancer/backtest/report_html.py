@@ -88,7 +88,7 @@ def _strategies(doc: Mapping[str, Any]) -> str:
     if not strategies:
         return ""
     rows = [
-        "<tr><th>Strategy</th><th>Allocation</th><th>Contribution</th>"
+        "<tr><th>Strategy</th><th>Allocation</th><th>Contribution</th><th>First session alone</th>"
         "<th>Alone: annualized</th><th>Alone: Sharpe</th><th>Alone: max drawdown</th></tr>"
     ]
     for name, info in strategies.items():
@@ -96,6 +96,7 @@ def _strategies(doc: Mapping[str, Any]) -> str:
         rows.append(
             f"<tr><td>{html.escape(name)}</td><td class=n>{fmt(info.get('allocation'), 'pct')}</td>"
             f"<td class=n>{fmt(info.get('contribution'), 'pct')}</td>"
+            f"<td class=n>{fmt(info.get('first_session_alone'), 'text')}</td>"
             f"<td class=n>{fmt(alone.get('annualized_return'), 'pct')}</td>"
             f"<td class=n>{fmt(alone.get('sharpe'), 'num')}</td>"
             f"<td class=n>{fmt(alone.get('max_drawdown'), 'pct')}</td></tr>"
@@ -103,7 +104,7 @@ def _strategies(doc: Mapping[str, Any]) -> str:
     costs = doc.get("contribution_costs")
     if costs is not None:
         blank = "<td></td>"
-        rows.append(f"<tr><td>costs</td>{blank}<td class=n>{fmt(costs, 'pct')}</td>{blank * 3}</tr>")
+        rows.append(f"<tr><td>costs</td>{blank}<td class=n>{fmt(costs, 'pct')}</td>{blank * 4}</tr>")
     return "<h2>Strategies</h2><table>" + "".join(rows) + "</table>"
 
 
@@ -129,8 +130,12 @@ def _image(name: str, path: Path) -> str:
 
 def _options(doc: Mapping[str, Any]) -> str:
     items = ", ".join(f"{html.escape(k)}={html.escape(str(v))}" for k, v in doc["options"].items())
-    first = html.escape(str(doc.get("first_decision")))
-    return f'<p class="muted">Options: {items}. Decisions from {first}.</p>'
+    start = html.escape(str(doc["portfolio"]["start"]))
+    return (
+        f'<p class="muted">Options: {items}. The backtest starts on {start}, the first session from which'
+        " every strategy's decisions are defined and every symbol it may hold has a price"
+        " (see each strategy's own first session below).</p>"
+    )
 
 
 def render_html(doc: Mapping[str, Any], charts: Mapping[str, Path], *, title: str = "Backtest report") -> str:

@@ -67,7 +67,6 @@ def summarize(
     *,
     benchmark: BenchmarkCurve | None = None,
     strategies: Mapping[str, Mapping[str, Any]] | None = None,
-    first_decision: str | None = None,
 ) -> dict[str, Any]:
     """The whole JSON document. `strategies` maps a name to its allocation, file, contribution..."""
     bench: dict[str, Any] | None = None
@@ -76,7 +75,6 @@ def summarize(
     return {
         "schema": SCHEMA,
         "options": result.options.to_dict(),
-        "first_decision": first_decision,
         "strategies": {name: dict(info) for name, info in (strategies or {}).items()},
         "portfolio": portfolio_section(result),
         "benchmark": bench,
