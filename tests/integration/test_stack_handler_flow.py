@@ -155,3 +155,19 @@ def test_a_dry_run_places_nothing_and_the_cli_invokes_the_same_handler(
     assert _orders(local) == 0
     (message,) = local.inbox.messages()
     assert "planned" in message.subject
+
+
+def test_the_demo_runs_the_stack_and_shows_no_double_order(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "paper.yaml"
+    config.write_text(SMALL_CONFIG)
+    assert cli_main(["demo", "--config", str(config), "--verbose"]) == 0
+    out = capsys.readouterr().out
+    assert "handler response: completed" in out
+    assert "| Subject: [rebalancer paper]" in out
+    assert "run record: s3://rebalancer-paper-records-123456789012-us-east-1/runs/" in out
+    assert "handler response: duplicate" in out
+    assert "no order placed twice" in out
+    assert "RunsCompleted=1.0" in out
+    assert EMULATOR_SECRET not in out
