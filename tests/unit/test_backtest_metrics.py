@@ -1,10 +1,13 @@
 import math
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 
 from rebalancer.backtest.metrics import drawdown, exposure, monthly_returns, performance, turnover
 from rebalancer.backtest.options import BacktestOptions, Rebalance, parse_rebalance, planner_defaults
+from rebalancer.backtest.simulate import forward_filled
 from rebalancer.errors import ConfigError
 from rebalancer.portfolio.plan_model import PlanOptions
 
@@ -93,3 +96,26 @@ def test_options_default_to_the_live_planner_sizing_rules():
 def test_options_reject_invalid_values(kwargs):
     with pytest.raises(ConfigError):
         BacktestOptions(**kwargs)
+
+
+def test_the_curve_can_start_from_the_initial_capital():
+    # The first session's buy-in cost (100 -> 99) counts when the initial capital is given.
+    m = performance(_days(2), np.array([99.0, 108.9]), initial=100.0)
+    assert m["total_return"] == pytest.approx(0.089)
+    assert m["sessions"] == 2
+    assert m["worst_day"] == {"date": str(_days(1)[0]), "return": pytest.approx(-0.01)}
+    assert m["monthly_returns"] == {"2024-01": pytest.approx(0.089)}
+
+
+def test_forward_fill_keeps_leading_gaps():
+    values = np.array([[np.nan, 1.0], [2.0, np.nan], [np.nan, np.nan], [3.0, 4.0]])
+    filled = forward_filled(values)
+    np.testing.assert_array_equal(filled, [[np.nan, 1.0], [2.0, 1.0], [2.0, 1.0], [3.0, 4.0]])
+
+
+def test_the_library_imports_without_matplotlib():
+    code = (
+        "import sys; import rebalancer.cli.backtest_cmd, rebalancer.backtest.pipeline; "
+        "assert 'matplotlib' not in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
