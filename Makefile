@@ -48,6 +48,7 @@ $(SAM_STAMP):
 
 sam-check: $(SAM_STAMP) $(STAMP)
 	$(SAM_ENV) $(SAM_VENV)/bin/sam validate --lint --template template.yaml
+	$(SAM_ENV) $(SAM_VENV)/bin/cfn-lint infra/ci-deploy-role.yaml
 	PATH="$(SAM_PATH)" $(SAM_ENV) $(SAM_VENV)/bin/sam build --template template.yaml
 	$(BIN)/python -m rebalancer.aws.package_size template.yaml .aws-sam/build
 
