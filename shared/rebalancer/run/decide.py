@@ -3,7 +3,7 @@
 The symphony sources are kept as text so the record can replay them even after the files change.
 
     >>> strategies = load_strategies(settings.strategies)                            # doctest: +SKIP
-    >>> decision = decide(strategies, history, dt.date(2026, 1, 2), settings.allocations)  # doctest: +SKIP
+    >>> decision = decide(strategies, history, dt.date(2026, 1, 2))                  # doctest: +SKIP
     >>> decision.targets                                                              # doctest: +SKIP
     {'BIL': 0.3, 'TECL': 0.7}
 """
@@ -19,10 +19,10 @@ from rebalancer.errors import DataError, StrategyError
 from rebalancer.market.history import PriceHistory
 from rebalancer.portfolio.combine import combine_weights
 from rebalancer.run.settings import StrategySpec
-from rebalancer.symphony.evaluator import evaluate, required_history
+from rebalancer.symphony.evaluator import required_history
 from rebalancer.symphony.nodes import Symphony
 from rebalancer.symphony.reader import read_symphony
-from rebalancer.symphony.trace import explain
+from rebalancer.symphony.trace import evaluate_and_explain
 
 
 @dataclass(frozen=True)
@@ -102,12 +102,12 @@ class Decision:
 
 
 def decide(strategies: Sequence[LoadedStrategy], history: PriceHistory, decision_date: dt.date) -> Decision:
-    """Every strategy's weights on `decision_date` (all indicators must be defined), then combined."""
+    """Every strategy's weights and trace on `decision_date` (all indicators must be defined), then
+    combined. One evaluation per strategy gives both."""
     decision = Decision(decision_date)
     for strategy in strategies:
-        own = history.select(strategy.symphony.symbols)
-        weights = evaluate(strategy.symphony, own)
         try:
+            weights, steps = evaluate_and_explain(strategy.symphony, history, decision_date)
             decision.per_strategy[strategy.name] = weights.row(decision_date)
         except DataError as err:
             raise DataError(
@@ -115,9 +115,7 @@ def decide(strategies: Sequence[LoadedStrategy], history: PriceHistory, decision
                 code="indicator-undefined",
                 hint="the bars do not cover the strategy's warm-up; no orders were placed",
             ) from err
-        decision.traces[strategy.name] = [
-            step.to_dict() for step in explain(strategy.symphony, own, decision_date)
-        ]
+        decision.traces[strategy.name] = [step.to_dict() for step in steps]
     allocations = {s.name: s.allocation for s in strategies}
     decision.targets = combine_weights(decision.per_strategy, allocations)
     return decision
