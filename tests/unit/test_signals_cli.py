@@ -154,3 +154,23 @@ def test_real_data_signals_up_to_the_last_complete_session(capsys):
     assert data["as_of"] == "2026-07-31"
     assert sum(data["portfolio"]["weights"].values()) == pytest.approx(1.0, abs=1e-9)
     assert "note: klm" in err  # FNGU's file is short: the warm-up shortfall is reported, not hidden
+
+
+def test_each_strategy_is_evaluated_once(monkeypatch):
+    from rebalancer.symphony.evaluator import Evaluator
+
+    strategies = load_strategies(["tecl"])
+    market = synthetic_market(strategies["tecl"].symbols)
+    expected = compute_signals(strategies, {"tecl": 1.0}, market)
+    evaluations = []
+    original = Evaluator.__init__
+
+    def counting(self, history):
+        evaluations.append(1)
+        original(self, history)
+
+    monkeypatch.setattr(Evaluator, "__init__", counting)
+    signals = compute_signals(strategies, {"tecl": 1.0}, market)
+    assert len(evaluations) == 1
+    assert signals.portfolio == expected.portfolio
+    assert [s.trace for s in signals.strategies] == [s.trace for s in expected.strategies]

@@ -31,11 +31,11 @@ from rebalancer.market.history import PriceHistory, day_to_date
 from rebalancer.market.synthetic import synthetic_market
 from rebalancer.market.synthetic_universe import UNIVERSE
 from rebalancer.portfolio.combine import check_allocations, combine_weights
-from rebalancer.symphony.evaluator import evaluate, required_history
+from rebalancer.symphony.evaluator import required_history
 from rebalancer.symphony.library import BUILTIN_ALLOCATIONS, resolve_strategy, strategy_name
 from rebalancer.symphony.nodes import Symphony
 from rebalancer.symphony.reader import load_symphony
-from rebalancer.symphony.trace import TraceStep, explain
+from rebalancer.symphony.trace import TraceStep, evaluate_and_explain
 
 
 @dataclass(frozen=True)
@@ -190,10 +190,9 @@ def compute_signals(
     notes: list[str] = []
     for name, symphony in strategies.items():
         check_prices(name, symphony, history)
-        weight_history = evaluate(symphony, history)
+        weight_history, trace = evaluate_and_explain(symphony, history, day)
         if not weight_history.valid[-1]:
             raise _too_little_history(name, symphony, history)
-        trace = explain(symphony, history, day)
         weights = weight_history.row(day)
         results.append(StrategySignal(name, symphony.name, allocations.get(name, 0.0), weights, trace))
         notes.extend(warmup_notes(name, symphony, history))
