@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import Counter
 from decimal import Decimal
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 from run_fakes import FakeBroker, et, make_ports, make_settings
 
 from rebalancer.market.synthetic import synthetic_market
+from rebalancer.portfolio.risk_state import RiskState, TradingState
 from rebalancer.run import RunStatus, run
 from rebalancer.run.ports import Ports
 from rebalancer.state.base import RunKey
@@ -117,3 +119,64 @@ def test_a_concurrent_invocation_does_nothing_and_says_so(tmp_path: Path) -> Non
     assert seen[0].status is RunStatus.DUPLICATE
     assert "in progress" in seen[0].message
     assert Counter(broker.submits).most_common(1)[0][1] == 1
+
+
+def _journal(store: MemoryStore, phase: str) -> list[dict[str, str]]:
+    legs: list[dict[str, str]] = json.loads(store.get_record(KEY.run_id, f"journal-{phase}.json"))
+    return legs
+
+
+def test_buys_still_open_from_the_crashed_attempt_are_reconciled_and_reported(tmp_path: Path) -> None:
+    """The resumed plan sees its own open buys (pending) and plans none; the journal's buys still count."""
+    broker, store = _broker(), MemoryStore()
+    settings = make_settings(tmp_path)
+    submitted: list[str] = []
+
+    def hook(step: str) -> None:
+        if step == "sells-filled":
+            broker.fill_after_polls = 10**6  # the buys stay open until the process dies
+        if step.startswith("buy-submitted:"):
+            submitted.append(step)
+            if len(submitted) == len(_journal(store, "buy")):
+                raise Crash(step)
+
+    ports = _ports(broker, store)
+    ports.on_step = hook
+    with pytest.raises(Crash):
+        run(settings, ports, et(DAY))
+    journaled = {leg["client_order_id"] for leg in _journal(store, "buy")}
+    assert journaled
+    assert all(broker.orders[broker.by_client[c]].status.is_open for c in journaled)
+    broker.fill_after_polls = 2  # they fill once the resumed run polls them
+    store.expire_lease(KEY)
+    resumed = run(settings, _ports(broker, store), et(DAY, "09:50"))
+    assert resumed.status is RunStatus.COMPLETED, resumed.report
+    buys = {o.client_order_id: o for o in resumed.outcomes if o.side.value == "buy"}
+    assert set(buys) == journaled
+    assert all(o.is_filled for o in buys.values())
+    assert [o for o in broker.orders.values() if o.status.is_open] == []
+    assert Counter(broker.submits).most_common(1)[0][1] == 1
+
+
+def test_a_resumed_run_sends_no_journaled_leg_while_the_risk_engine_halts(tmp_path: Path) -> None:
+    broker, store = _broker(), MemoryStore()
+    settings = make_settings(tmp_path)
+    submit = broker.submit_order
+
+    def dies(request: object) -> None:
+        raise Crash("the process died before the first order went out")
+
+    broker.submit_order = dies  # type: ignore[method-assign,assignment]
+    with pytest.raises(Crash):
+        run(settings, _ports(broker, store), et(DAY))
+    assert [leg["symbol"] for leg in _journal(store, "sell")] == ["XOM"]
+    broker.submit_order = submit  # type: ignore[method-assign]
+    halted = RiskState(tripped=TradingState.HALTED, trip_reason="drawdown-tripped")
+    store.save_risk_state("paper", halted.to_dict())
+    store.expire_lease(KEY)
+    resumed = run(settings, _ports(broker, store), et(DAY, "09:50"))
+    assert resumed.status is RunStatus.HALTED, resumed.report
+    assert broker.orders == {}
+    [outcome] = resumed.outcomes
+    assert outcome.order is None
+    assert outcome.error.startswith("not-sent")

@@ -135,12 +135,22 @@ class Executor:
 
     # -- a batch of legs ----------------------------------------------------------------------
 
-    def execute(self, legs: Sequence[Leg], *, step: str, reconcile: bool = False) -> list[OrderOutcome]:
-        """Submit (or, when `reconcile`, first find) every leg, wait for fills, cancel what is left."""
+    def execute(
+        self, legs: Sequence[Leg], *, step: str, reconcile: bool = False, hold: str = ""
+    ) -> list[OrderOutcome]:
+        """Submit (or, when `reconcile`, first find) every leg, wait for fills, cancel what is left.
+
+        With `hold` (a reason), legs the broker has never seen are not sent; found ones are still tracked.
+        """
         tracked = [_Tracked(leg) for leg in legs]
         if reconcile:
             self.parallel(self._find, tracked)
-        self.parallel(lambda t: self._submit(t, step), [t for t in tracked if t.order is None])
+        unsent = [t for t in tracked if t.order is None]
+        if hold:
+            for t in unsent:
+                t.error = f"not-sent: {hold}"
+        else:
+            self.parallel(lambda t: self._submit(t, step), unsent)
         self._wait([t for t in tracked if t.order is not None], timeout=self.settings.fill_timeout_s)
         self._cancel_leftovers(tracked)
         return [t.outcome() for t in tracked]

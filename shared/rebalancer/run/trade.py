@@ -117,9 +117,11 @@ class Trade:
             outcome.message = f"planned {len(risk.approved.orders)} orders; none sent"
             return outcome
         self._cancel_stale(stale)
-        outcome.outcomes += self._sells(risk.approved, prices)
+        outcome.outcomes += self._sells(risk.approved, prices, risk.trading_state)
         ctx.ports.on_step("sells-filled")
-        if risk.approved.buys:
+        # A resumed run reconciles the buys its crashed attempt journaled even when it plans none itself
+        # (its own open buys block those symbols), so they are waited for and reported.
+        if risk.approved.buys or (ctx.resumed and ctx.recorder.has("journal-buy.json")):
             outcome.outcomes += self._buys(limited.weights, risk.approved, prices, assets, manual)
             ctx.ports.on_step("buys-filled")
         return self._conclude(outcome, risk)
@@ -201,19 +203,25 @@ class Trade:
             for o in orders
         ]
 
-    def _run_legs(self, phase: str, fresh: list[Leg]) -> list[OrderOutcome]:
-        """Journal then execute; a resumed run reuses the journaled legs and reconciles them."""
+    def _run_legs(self, phase: str, fresh: list[Leg], *, hold: str = "") -> list[OrderOutcome]:
+        """Journal then execute; a resumed run reuses the journaled legs and reconciles them.
+
+        `hold`: why this attempt may not send journaled legs the broker has never seen (they were
+        decided by the crashed attempt; the trading state now forbids them).
+        """
         recorder = self.ctx.recorder
         journaled = recorder.load_legs(phase) if self.ctx.resumed else None
         legs = journaled if journaled is not None else fresh
         if journaled is None:
             recorder.save_legs(phase, legs)
         self.ctx.started_orders = self.ctx.started_orders or bool(legs)
-        return self.executor.execute(legs, step=phase, reconcile=journaled is not None)
+        reconcile = journaled is not None
+        return self.executor.execute(legs, step=phase, reconcile=reconcile, hold=hold if reconcile else "")
 
-    def _sells(self, approved: Plan, prices: dict[str, Decimal]) -> list[OrderOutcome]:
+    def _sells(self, approved: Plan, prices: dict[str, Decimal], state: TradingState) -> list[OrderOutcome]:
         # Full exits are sells of the exact held qty under our client_order_id (close_position has none).
-        return self._run_legs("sell", self._legs(approved.sells, prices))
+        hold = "trading is halted" if state is TradingState.HALTED else ""
+        return self._run_legs("sell", self._legs(approved.sells, prices), hold=hold)
 
     def _buys(
         self,
@@ -235,7 +243,8 @@ class Trade:
                 "buys.json", {"account": account, "positions": positions, "plan": buys.to_dict()}
             )
             fresh = self._legs(tuple(capped), prices)
-        return self._run_legs("buy", fresh)
+        hold = "" if approved.buys else "this attempt's plan approves no buys (trading state or limits)"
+        return self._run_legs("buy", fresh, hold=hold)
 
     def _conclude(self, outcome: TradeOutcome, risk: RiskDecision) -> TradeOutcome:
         problems = [o for o in outcome.outcomes if not o.is_filled]
