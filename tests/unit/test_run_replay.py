@@ -64,3 +64,14 @@ def test_bars_round_trip_bit_for_bit() -> None:
     back = bars_from_bytes(bars_to_bytes(HISTORY))
     assert bars_digest(back) == bars_digest(HISTORY)
     assert back.symbols == HISTORY.symbols
+
+
+def test_replay_of_a_run_halted_for_zero_equity_is_identical(tmp_path: Path) -> None:
+    prices = {s: Decimal(repr(float(HISTORY.close[-1, i]))) for i, s in enumerate(HISTORY.symbols)}
+    ports, _ = make_ports(FakeBroker(prices, cash=Decimal(0)), HISTORY, et("2026-01-05"))
+    ports.store = DiskStore(tmp_path / "store")
+    result = run(make_settings(tmp_path), ports, et("2026-01-05"))
+    assert result.status is RunStatus.HALTED
+    report = replay_run(ports.store, result.run_id)
+    assert report.identical, report.differences
+    assert report.orders == []

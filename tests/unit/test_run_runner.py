@@ -193,3 +193,13 @@ def test_polling_waits_with_backoff_instead_of_fixed_sleeps(tmp_path: Path, brok
     result = run(make_settings(tmp_path), ports, now)
     assert result.status is RunStatus.COMPLETED
     assert clock.sleeps[:3] == [0.1, pytest.approx(0.16), pytest.approx(0.256)]
+
+
+def test_an_unfunded_account_halts_without_counting_a_failed_run(tmp_path: Path, broker: FakeBroker) -> None:
+    """Equity 0 is the risk engine's HALTED (not persisted), not a failure that opens the circuit breaker."""
+    broker.cash = Decimal(0)
+    result, ports = _run(tmp_path, broker)
+    assert result.status is RunStatus.HALTED, result.report
+    assert "equity-nonpositive" in {d["code"] for d in result.denials}
+    assert broker.submits == []
+    assert ports.store.load_risk_state("paper")["consecutive_failures"] == 0

@@ -16,7 +16,7 @@ from typing import Any
 
 from rebalancer.broker.models import Account, AssetInfo, Order, Position
 from rebalancer.portfolio.plan import plan_buys, plan_orders
-from rebalancer.portfolio.plan_model import PlanOptions
+from rebalancer.portfolio.plan_model import Plan, PlanOptions
 from rebalancer.portfolio.risk import RiskLimits, RiskState, TradingState, assess, limit_targets
 from rebalancer.run.client_ids import belongs_to_run, made_by_rebalancer
 from rebalancer.run.decide import decide, strategies_from_record
@@ -90,7 +90,9 @@ def _replay_plan(
         if belongs_to_run(o.client_order_id, key) or not made_by_rebalancer(o.client_order_id)
     ]
     limited = limit_targets(targets, limits, universe)
-    plan = plan_orders(limited.weights, account, positions, prices, assets, options, open_orders=kept)
+    plan = Plan()  # as the run: equity <= 0 sizes nothing and the risk engine halts
+    if account.equity > 0:
+        plan = plan_orders(limited.weights, account, positions, prices, assets, options, open_orders=kept)
     risk = assess(
         targets,
         plan,

@@ -90,15 +90,17 @@ class Trade:
         universe = self._universe(decision, held)
         ctx.recorder.put_json("universe.json", sorted(universe))
         limited = limit_targets(decision.targets, self.limits, universe)
-        plan = plan_orders(
-            limited.weights,
-            snap.account,
-            snap.positions,
-            prices,
-            assets,
-            self.options,
-            open_orders=own + manual,
-        )
+        plan = Plan()  # equity <= 0 sizes nothing: the risk engine then halts (equity-nonpositive)
+        if snap.account.equity > 0:
+            plan = plan_orders(
+                limited.weights,
+                snap.account,
+                snap.positions,
+                prices,
+                assets,
+                self.options,
+                open_orders=own + manual,
+            )
         risk = assess(
             decision.targets,
             plan,
