@@ -2,7 +2,8 @@
 
 Sizing rules (docs/architecture.md, "Planning"):
 - target value = weight x equity x (1 - cash_buffer); weights may sum to less than 1 (the rest is cash).
-- a held symbol whose target is 0 is closed whole (a close_position leg, never a qty sell, so no dust stays).
+- a held symbol whose target is 0 is closed whole: an exit leg (close_position=True) for the exact held qty
+  (the run sends it as a qty sell under its client_order_id, so no dust stays).
 - sells: fractionable assets by qty rounded DOWN to 1e-9 share; non-fractionable assets in whole shares
   rounded UP (toward less exposure), capped at the whole shares held.
 - buys: fractionable assets by notional rounded DOWN to the cent; non-fractionable assets in whole shares
