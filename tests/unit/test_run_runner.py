@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from run_fakes import FakeBroker, FakeMarketData, et, make_ports, make_settings
 
+from rebalancer.broker.models import Order, OrderRequest
+from rebalancer.errors import BrokerError
 from rebalancer.market.synthetic import synthetic_market
 from rebalancer.portfolio.risk_limits import RiskLimits
 from rebalancer.run import RunStatus, run
@@ -203,3 +205,48 @@ def test_an_unfunded_account_halts_without_counting_a_failed_run(tmp_path: Path,
     assert "equity-nonpositive" in {d["code"] for d in result.denials}
     assert broker.submits == []
     assert ports.store.load_risk_state("paper")["consecutive_failures"] == 0
+
+
+def test_an_order_the_adapter_could_not_resolve_is_looked_up_again_not_reported_unplaced(
+    tmp_path: Path, broker: FakeBroker
+) -> None:
+    """The response was lost and the adapter's own lookup failed too: the order may well exist."""
+    accept = broker.submit_order
+
+    def lost_response(request: OrderRequest) -> Order:
+        accept(request)
+        raise BrokerError("submit: timed out, and the lookup timed out", code="timeout")
+
+    broker.submit_order = lost_response  # type: ignore[method-assign]
+    result, _ = _run(tmp_path, broker)
+    assert result.status is RunStatus.COMPLETED, result.report
+    assert all(o.is_filled for o in result.outcomes)
+    assert len(broker.orders) == len(result.outcomes)  # found, never posted again
+
+
+def test_a_broker_that_cannot_say_whether_it_took_an_order_fails_the_run_for_a_resume(
+    tmp_path: Path, broker: FakeBroker
+) -> None:
+    accept = broker.submit_order
+
+    def lost_response(request: OrderRequest) -> Order:
+        accept(request)
+        raise BrokerError("submit: timed out, and the lookup timed out", code="timeout")
+
+    def unreachable(client_order_id: str) -> Order | None:
+        raise BrokerError("look up order: timed out", code="timeout")
+
+    broker.submit_order = lost_response  # type: ignore[method-assign]
+    broker.get_order_by_client_id = unreachable  # type: ignore[method-assign]
+    result, ports = _run(tmp_path, broker)
+    assert result.status is RunStatus.FAILED
+    assert any("orders were already sent" in w for w in result.warnings)
+    assert (
+        ports.store.acquire_lease(
+            RunKey("paper", dt.date.fromisoformat(DAY), "open"),
+            "other",
+            et(DAY, "09:40"),
+            dt.timedelta(minutes=5),
+        ).status.value
+        == "held"
+    )  # left for a resume to reconcile, not completed

@@ -23,6 +23,9 @@ from rebalancer.run.settings import ExecutionSettings
 
 # Adapter error codes after which the order is known not to exist at the broker.
 RETRYABLE = frozenset({"submit-failed", "rate-limited"})
+# Codes that settle a submission: a refusal, or no order under the id after lookups. Any other error
+# (a timeout of the adapter's own lookup, a 5xx...) leaves it unknown whether the broker took the order.
+SETTLED = RETRYABLE | {"order-rejected"}
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -74,6 +77,7 @@ class _Tracked:
     submitted_at: float | None = None
     done_at: float | None = None
     canceled_at_timeout: bool = False
+    unknown: bool = False  # the submission's outcome is not known: look the order up again
 
     def outcome(self) -> OrderOutcome:
         latency = None
@@ -151,6 +155,9 @@ class Executor:
                 t.error = f"not-sent: {hold}"
         else:
             self.parallel(lambda t: self._submit(t, step), unsent)
+            # Resolve unknown outcomes by client_order_id, never by posting again. If the broker still
+            # cannot answer, its BrokerError ends the run and a resumed run reconciles the journal.
+            self.parallel(self._find, [t for t in unsent if t.unknown])
         self._wait([t for t in tracked if t.order is not None], timeout=self.settings.fill_timeout_s)
         self._cancel_leftovers(tracked)
         return [t.outcome() for t in tracked]
@@ -158,7 +165,9 @@ class Executor:
     def _find(self, tracked: _Tracked) -> None:
         tracked.order = self.broker.get_order_by_client_id(tracked.leg.client_order_id)
         if tracked.order is not None:
-            tracked.submitted_at = self.monotonic()
+            if tracked.submitted_at is None:
+                tracked.submitted_at = self.monotonic()
+            tracked.error = ""
 
     def _submit(self, tracked: _Tracked, step: str) -> None:
         tracked.submitted_at = self.monotonic()
@@ -168,8 +177,9 @@ class Executor:
                 tracked.order = self.broker.submit_order(tracked.leg.request())
                 tracked.error = ""
                 break
-            except BrokerError as err:  # a definite refusal, or no order at the broker after lookup
+            except BrokerError as err:
                 tracked.error = f"{err.code}: {err.message}"
+                tracked.unknown = err.code not in SETTLED
                 if err.code not in RETRYABLE or attempt == self.settings.submit_retries:
                     break
             # The broker confirmed it has no order under this id, so posting the same id again is safe:
