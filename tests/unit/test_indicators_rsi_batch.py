@@ -1,4 +1,4 @@
-"""The batched RSI (one time loop across series) equals the per-series kernel bit for bit, and TA-Lib."""
+"""The batched RSI (all series through one kernel) equals the per-series path bit for bit, and TA-Lib."""
 
 import numpy as np
 import talib

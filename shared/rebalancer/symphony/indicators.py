@@ -1,4 +1,4 @@
-"""Exact indicators over whole series at once (vectorized; RSI/EMA recurse in one tight loop per series).
+"""Exact indicators over whole series at once (vectorized; RSI/EMA as blocked linear recurrences).
 
 Every function takes one series (prices, or daily returns for the return-based ones) and returns an
 array of the same length whose value at t uses data up to and including t only. A value without enough
@@ -28,11 +28,13 @@ Definitions (windows count sessions):
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import numpy.typing as npt
 from numpy.lib.stride_tricks import sliding_window_view
+
+from rebalancer.symphony.recurrence import decay_filter
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -103,28 +105,28 @@ def _cumulative_return(values: FloatArray, window: int) -> FloatArray:
 
 
 def _ema(values: FloatArray, window: int) -> FloatArray:
+    """TA-Lib's EMA: the SMA of the first n values, then prev + alpha*(x - prev), as one linear
+    recurrence (recurrence.py; equal to the step-by-step loop within a few ulps)."""
     out = np.full(values.shape, np.nan)
     if values.size < window:
         return out
-    k = 2.0 / (window + 1)
-    prev = float(values[:window].mean())
-    result = [prev]
-    for x in values[window:].tolist():
-        prev = (x - prev) * k + prev
-        result.append(prev)
-    out[window - 1 :] = result
+    alpha = 2.0 / (window + 1)
+    x = values[window - 1 :].copy()
+    x[0] = float(values[:window].mean()) / alpha  # the seed, injected so that y starts at it
+    out[window - 1 :] = decay_filter(x[:, None], np.array([1.0 - alpha]), np.array([alpha]))[:, 0]
     return out
 
 
 def _rsi(values: FloatArray, window: int) -> FloatArray:
-    """Wilder's RSI with TA-Lib's exact order of operations (sequential by nature).
+    return rsi_aligned(values[:, None], [window])[:, 0]
 
-    TA-Lib does prev *= n-1; prev += change (gains) or -= change (losses); prev /= n. Adding the
-    clipped change (0.0 on the other side) gives the same floating-point results.
-    """
+
+def _rsi_stepwise(values: FloatArray, window: int) -> FloatArray:
+    """Wilder's RSI step by step with TA-Lib's exact order of operations: prev *= n-1; prev += change
+    (gains) or -= change (losses); prev /= n. Adding the clipped change (0.0 on the other side) gives
+    the same floating-point results. Used where the averages decay into subnormal numbers (thousands
+    of flat sessions), where only TA-Lib's own rounding reproduces its ratio."""
     out = np.full(values.shape, np.nan)
-    if values.size <= window:
-        return out
     changes = np.diff(values)
     gains = np.maximum(changes, 0.0).tolist()
     losses = np.maximum(-changes, 0.0).tolist()
@@ -142,6 +144,44 @@ def _rsi(values: FloatArray, window: int) -> FloatArray:
         avg_gain.append(gain)
         avg_loss.append(loss)
     out[window:] = rsi_from_averages(np.array(avg_gain), np.array(avg_loss))
+    return out
+
+
+def rsi_aligned(prices: FloatArray, windows: Sequence[int]) -> FloatArray:
+    """Wilder's RSI down each column of `prices` (T x K; every column's run starts at row 0 and has no
+    NaN, except as trailing padding, whose rows come out NaN).
+
+    Averages are seeded with the mean of the first n changes (summed in order, as TA-Lib does), then
+    avg = (prev*(n-1) + x)/n, solved as a linear recurrence over all columns at once
+    (recurrence.py); the result equals TA-Lib's within a few ulps of the averages. A column whose
+    averages become subnormal is redone step by step (_rsi_stepwise).
+    """
+    size, count = prices.shape
+    out = np.full((size, count), np.nan)
+    n = np.array(list(windows) * 2, dtype=np.int64)
+    if size < 2:
+        return out
+    changes = np.diff(prices, axis=0)  # row i is the change into price row i + 1
+    steps = np.concatenate([np.maximum(changes, 0.0), np.maximum(-changes, 0.0)], axis=1)
+    seed_row = np.minimum(n, size - 1) - 1
+    every = np.arange(steps.shape[1])
+    seeds = np.cumsum(steps[: int(seed_row.max()) + 1], axis=0)[seed_row, every]
+    warming = np.arange(size - 1)[:, None] < seed_row[None, :]
+    steps[warming] = 0.0
+    steps[seed_row, every] = seeds  # y = seed/n there, then the recursion
+    averages = decay_filter(steps, (n - 1) / n, 1.0 / n)
+    rsi = rsi_from_averages(averages[:, :count], averages[:, count:])
+    rsi[warming[:, :count]] = np.nan
+    rsi[:, n[:count] > size - 1] = np.nan  # not enough changes for the seed
+    out[1:] = rsi
+    tiny = np.finfo(np.float64).tiny
+    subnormal: BoolArray = np.asarray(((averages > 0.0) & (averages < tiny)).any(axis=0))
+    for column in np.flatnonzero(subnormal[:count] | subnormal[count:]).tolist():
+        run = prices[:, column]
+        defined = int(np.count_nonzero(~np.isnan(run)))
+        out[:, column] = np.nan
+        if defined > windows[column]:
+            out[:defined, column] = _rsi_stepwise(run[:defined], windows[column])
     return out
 
 

@@ -1,9 +1,8 @@
-"""Many RSIs at once: one time loop whose steps are numpy operations across all series.
+"""Many RSIs at once: every series that is one run of prices is aligned to start at row 0, and all of
+them go through the same recurrence kernel (indicators.rsi_aligned) in one call.
 
-Wilder's recursion is sequential in time, so a per-series Python loop costs T steps per series; here
-the T steps are shared by every series (one multiply, add and divide over a vector of all their
-averages per step). Each element goes through exactly the same IEEE operations as the scalar kernel
-in indicators.py (TA-Lib's order), so the results are identical, bit for bit.
+A series with a gap falls back to the per-run path (price_indicator), which runs the same kernel on
+each run, so both paths give the same values.
 
     >>> import numpy as np
     >>> closes = np.array([[1.0, np.nan], [2.0, 5.0], [1.5, 4.0], [2.5, 4.5]])
@@ -17,14 +16,14 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from rebalancer.symphony.indicators import FloatArray, price_indicator, rsi_from_averages, runs
+from rebalancer.symphony.indicators import FloatArray, price_indicator, rsi_aligned, runs
 
 
 def rsi_columns(prices: FloatArray, windows: Sequence[int]) -> FloatArray:
     """RSI of each column of `prices` (T x K) with its own window; NaN where undefined.
 
-    Columns whose defined values form one run (the usual case, NaN-leading or not) are batched;
-    a column with a gap falls back to the per-series kernel.
+    Columns whose defined values form one run to the last row (the usual case, NaN-leading or not)
+    are batched; a column with a gap, or ending early, takes the per-series path.
     """
     size, count = prices.shape
     out = np.full((size, count), np.nan)
@@ -42,28 +41,12 @@ def rsi_columns(prices: FloatArray, windows: Sequence[int]) -> FloatArray:
 
 
 def _batched(prices: FloatArray, batch: list[tuple[int, int, int]], out: FloatArray) -> None:
-    columns = [c for c, _, _ in batch]
-    changes = np.diff(prices[:, columns], axis=0)  # row i is the change into price row i + 1
-    steps = np.concatenate([np.maximum(changes, 0.0), np.maximum(-changes, 0.0)], axis=1)
-    windows = np.array([w for _, _, w in batch] * 2, dtype=np.float64)
-    keep = windows - 1.0
-    width = len(batch)
-    # Seeds: the mean of the first n changes, summed in order as TA-Lib does.
-    seed_rows: dict[int, list[tuple[int, float, float]]] = {}
-    for j, (_, start, window) in enumerate(batch):
-        gain = loss = 0.0
-        for i in range(start, start + window):
-            gain += float(steps[i, j])
-            loss += float(steps[i, j + width])
-        seed_rows.setdefault(start + window, []).append((j, gain / window, loss / window))
-    first = min(seed_rows)
-    state = np.full(2 * width, np.nan)
-    averages = np.full((prices.shape[0], 2 * width), np.nan)
-    for row in range(first, prices.shape[0]):
-        np.multiply(state, keep, out=state)
-        np.add(state, steps[row - 1], out=state)
-        np.divide(state, windows, out=state)
-        for j, gain, loss in seed_rows.get(row, ()):
-            state[j], state[j + width] = gain, loss
-        averages[row] = state
-    out[:, columns] = rsi_from_averages(averages[:, :width], averages[:, width:])
+    size = prices.shape[0]
+    height = size - min(start for _, start, _ in batch)
+    aligned = np.empty((height, len(batch)))
+    for j, (column, start, _) in enumerate(batch):
+        aligned[: size - start, j] = prices[start:, column]
+        aligned[size - start :, j] = np.nan  # trailing padding, cut off below
+    values = rsi_aligned(aligned, [window for _, _, window in batch])
+    for j, (column, start, _) in enumerate(batch):
+        out[start:, column] = values[: size - start, j]
