@@ -15,8 +15,8 @@ from rebalancer.market.synthetic import synthetic_market
 from rebalancer.portfolio.risk_state import RiskState, TradingState
 from rebalancer.run import RunStatus, run
 from rebalancer.run.ports import Ports
-from rebalancer.state.base import RunKey
-from rebalancer.state.memory import MemoryStore
+from rebalancer.state.base import RunKey, TradingFlag
+from rebalancer.state.memory import MemoryHaltFlag, MemoryStore
 
 DAY = "2026-01-05"
 HISTORY = synthetic_market(["SPY", "TLT", "BIL", "GLD", "XOM"], end=dt.date(2026, 1, 2), sessions=300)
@@ -180,3 +180,26 @@ def test_a_resumed_run_sends_no_journaled_leg_while_the_risk_engine_halts(tmp_pa
     [outcome] = resumed.outcomes
     assert outcome.order is None
     assert outcome.error.startswith("not-sent")
+
+
+@pytest.mark.parametrize(
+    ("when", "flag", "status"),
+    [("09:50", TradingFlag.HALT, RunStatus.HALTED), ("11:00", TradingFlag.OFF, RunStatus.SKIPPED_LATE)],
+)
+def test_a_later_invocation_that_stops_before_the_lease_keeps_the_finished_runs_records(
+    tmp_path: Path, when: str, flag: TradingFlag, status: RunStatus
+) -> None:
+    broker, store = _broker(), MemoryStore()
+    settings = make_settings(tmp_path)
+    first = run(settings, _ports(broker, store), et(DAY))
+    assert first.status is RunStatus.COMPLETED
+    orders = store.get_record(first.run_id, "orders.json")
+    ports = _ports(broker, store)
+    ports.halt_flag = MemoryHaltFlag(flag)
+    later = run(settings, ports, et(DAY, when))
+    assert later.status is status
+    [entry] = store.recent_runs("paper")
+    assert (entry.status, entry.orders_filled) == ("completed", len(first.outcomes))
+    assert store.get_record(first.run_id, "orders.json") == orders
+    assert json.loads(store.get_record(first.run_id, "result.json"))["status"] == "completed"
+    assert any("recorded nothing" in w for w in later.warnings)

@@ -135,6 +135,16 @@ class _Runner:
                 "orders were already sent: re-invoke after the lease expires to resume and reconcile them"
             )
         per_strategy = decision.per_strategy if decision else {}
+        if self._finished_by_lease_holder():
+            result.warnings.append(
+                f"an earlier attempt of run {ctx.key.run_id} that held its lease finished and keeps its "
+                "records and ledger entry: this invocation recorded nothing"
+            )
+            result.report = render_report(
+                result, env=ctx.settings.env, per_strategy=per_strategy, neutral=self._neutral
+            )[1]
+            self._notify(result, per_strategy)
+            return result
         self._record(result, error)
         result.report = render_report(
             result, env=ctx.settings.env, per_strategy=per_strategy, neutral=self._neutral
@@ -142,6 +152,14 @@ class _Runner:
         self._persist(result, error)
         self._notify(result, per_strategy)
         return result
+
+    def _finished_by_lease_holder(self) -> bool:
+        """Did an attempt that held the lease get past the reads (inputs.json) and finish (result.json)?
+        Then an invocation stopped before the lease (flag, window, calendar) must not overwrite them."""
+        ctx = self.ctx
+        if ctx.lease_held or ctx.planning:
+            return False
+        return {"inputs.json", "result.json"} <= set(ctx.ports.store.list_records(ctx.key.run_id))
 
     def _planned(self) -> list[str]:
         risk = self.trade.risk if self.trade else None
