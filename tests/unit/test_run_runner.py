@@ -250,3 +250,12 @@ def test_a_broker_that_cannot_say_whether_it_took_an_order_fails_the_run_for_a_r
         ).status.value
         == "held"
     )  # left for a resume to reconcile, not completed
+
+
+def test_a_calendar_without_earlier_sessions_is_a_typed_failure(tmp_path: Path, broker: FakeBroker) -> None:
+    full = broker.get_calendar
+    broker.get_calendar = lambda start, end: [d for d in full(start, end) if d.date == end]  # type: ignore[method-assign]
+    result, _ = _run(tmp_path, broker)
+    assert result.status is RunStatus.FAILED
+    assert "no session before today" in result.message
+    assert broker.submits == []

@@ -131,8 +131,8 @@ class Trade:
     # -- reads --------------------------------------------------------------------------------
 
     def _read(self, needed: set[str]) -> Snapshot:
+        end = self.calendar.decision_date  # StateError when the calendar has no earlier session
         start = self.calendar.previous_sessions[-self.lookback :][0]
-        end = self.calendar.decision_date
         with ThreadPoolExecutor(max_workers=4) as pool:
             account = pool.submit(self.broker.get_account)
             positions = pool.submit(self.broker.get_positions)
