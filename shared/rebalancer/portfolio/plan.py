@@ -53,6 +53,7 @@ __all__ = [
 ]
 
 Weight = float | Decimal
+_WEIGHT_HINT = "target weights must be finite, non-negative and sum to at most 1 (the rest is cash)"
 
 
 @dataclass(frozen=True)
@@ -94,10 +95,14 @@ class _Line:
 def to_weight(symbol: str, value: Weight) -> Decimal:
     """A weight as Decimal (floats via their shortest repr); PlanningError when non-finite or negative."""
     if isinstance(value, float) and not math.isfinite(value):
-        raise PlanningError(f"weight of {symbol} is {value}", code="weight-not-finite", where=symbol)
+        raise PlanningError(
+            f"weight of {symbol} is {value}", code="weight-not-finite", hint=_WEIGHT_HINT, where=symbol
+        )
     weight = value if isinstance(value, Decimal) else Decimal(repr(float(value)))
     if not weight.is_finite() or weight < 0:
-        raise PlanningError(f"weight of {symbol} is {weight}", code="weight-negative", where=symbol)
+        raise PlanningError(
+            f"weight of {symbol} is {weight}", code="weight-negative", hint=_WEIGHT_HINT, where=symbol
+        )
     return weight
 
 
@@ -173,9 +178,15 @@ def _lines(
     weights = {symbol: to_weight(symbol, value) for symbol, value in targets.items()}
     total = sum(weights.values(), Decimal(0))
     if total > 1 + WEIGHT_TOLERANCE:
-        raise PlanningError(f"target weights sum to {total} > 1", code="weights-exceed-one")
+        raise PlanningError(
+            f"target weights sum to {total} > 1", code="weights-exceed-one", hint=_WEIGHT_HINT
+        )
     if account.equity <= 0:
-        raise PlanningError(f"account equity is {account.equity}", code="equity-nonpositive")
+        raise PlanningError(
+            f"account equity is {account.equity}",
+            code="equity-nonpositive",
+            hint="fund the account; nothing can be sized from zero equity",
+        )
     investable = account.equity * (1 - options.cash_buffer)
     held = {p.symbol: p for p in positions if p.qty > 0}
     lines = []

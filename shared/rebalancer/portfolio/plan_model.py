@@ -90,9 +90,11 @@ class PlannedOrder:
 
     def __post_init__(self) -> None:
         if (self.qty is None) == (self.notional is None):
-            raise PlanningError(f"{self.symbol}: an order needs exactly one of qty and notional")
+            raise PlanningError(
+                f"{self.symbol}: an order needs exactly one of qty and notional", code="order-size-invalid"
+            )
         if self.close_position and self.side is not OrderSide.SELL:
-            raise PlanningError(f"{self.symbol}: only a sell can close a position")
+            raise PlanningError(f"{self.symbol}: only a sell can close a position", code="order-side-invalid")
 
     @property
     def estimated_notional(self) -> Decimal:

@@ -101,7 +101,11 @@ class RiskState:
         """Inverse of to_dict; missing keys take their defaults; malformed values raise StateError."""
         unknown = set(data) - set(cls.__dataclass_fields__)
         if unknown:
-            raise StateError(f"unknown risk state keys {sorted(unknown)}", code="risk-state-invalid")
+            raise StateError(
+                f"unknown risk state keys {sorted(unknown)}",
+                code="risk-state-invalid",
+                hint="inspect the stored risk state; reset it deliberately if it cannot be repaired",
+            )
         try:
             hwm = data.get("high_water_mark")
             failures = data.get("consecutive_failures", 0)

@@ -49,7 +49,11 @@ class SessionCalendar:
         """The last complete session: the run decides on its close."""
         days = self.previous_sessions
         if not days:
-            raise StateError("the broker's calendar has no session before today", code="calendar-empty")
+            raise StateError(
+                "the broker's calendar has no session before today",
+                code="calendar-empty",
+                hint="no orders were placed; check the broker's calendar endpoint, then re-run",
+            )
         return days[-1]
 
 

@@ -94,7 +94,9 @@ class RunRecorder:
             return json.loads(data)
         except json.JSONDecodeError as err:
             raise StateError(
-                f"record {self.run_id}/{name} is not JSON: {err}", code="record-corrupt"
+                f"record {self.run_id}/{name} is not JSON: {err}",
+                code="record-corrupt",
+                hint="the record was altered or truncated; restore it from the store's versions",
             ) from err
 
     def has(self, name: str) -> bool:

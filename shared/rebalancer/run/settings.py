@@ -71,7 +71,12 @@ class RunSettings:
 
     def __post_init__(self) -> None:
         if not self.strategies:
-            raise ConfigError("no strategy is enabled", code="no-strategies", where="strategies")
+            raise ConfigError(
+                "no strategy is enabled",
+                code="no-strategies",
+                hint="list at least one strategy with an allocation",
+                where="strategies",
+            )
         total = sum(s.allocation for s in self.strategies)
         if abs(total - 1.0) > 1e-9:
             raise ConfigError(
