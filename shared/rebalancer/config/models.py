@@ -77,8 +77,9 @@ class ExecutionConfig(_Section):
     # Alpaca's smallest fractional order is $1, so a lower minimum would only produce rejected orders.
     min_order_notional: Decimal = Field(default=Decimal(1), ge=1, le=Decimal(100_000))
     cash_buffer: Decimal = Field(default=Decimal("0.02"), ge=0, le=Decimal("0.5"))
-    # The Lambda's 15-minute ceiling bounds how long a run may wait for fills.
-    fill_timeout_seconds: float = Field(default=120.0, gt=0, le=840)
+    # Two fill waits (sells, then buys) plus the rest of the run must fit in the RebalanceFunction's
+    # 600 s timeout (template.yaml): 2 x 240 s + the run's overhead.
+    fill_timeout_seconds: float = Field(default=120.0, gt=0, le=240)
     max_delay_minutes: int = Field(default=30, ge=0, le=390)
     slot: str = Field(default="market-open", pattern=r"^[a-z0-9][a-z0-9-]{0,31}$")
 

@@ -13,7 +13,13 @@ from pathlib import Path
 from rebalancer.config.loader import LoadedConfig
 from rebalancer.config.models import RebalancerConfig
 from rebalancer.config.strategy_files import resolve_strategy_path
-from rebalancer.run.settings import ExecutionSettings, RunSettings, ScheduleSettings, StrategySpec
+from rebalancer.run.settings import (
+    ExecutionSettings,
+    RunSettings,
+    ScheduleSettings,
+    StrategySpec,
+    lease_for,
+)
 
 
 def settings_from_config(
@@ -40,7 +46,9 @@ def settings_from_config(
         env=config.env,
         strategies=strategies,
         schedule=ScheduleSettings(
-            slot=execution.slot, max_delay=dt.timedelta(minutes=execution.max_delay_minutes)
+            slot=execution.slot,
+            max_delay=dt.timedelta(minutes=execution.max_delay_minutes),
+            lease_ttl=lease_for(execution.fill_timeout_seconds),
         ),
         execution=ExecutionSettings(
             fill_timeout_s=execution.fill_timeout_seconds,

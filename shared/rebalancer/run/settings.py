@@ -23,6 +23,19 @@ from rebalancer.errors import ConfigError
 
 NEW_YORK = ZoneInfo("America/New_York")
 
+# A run's time besides its two fill waits (reads, planning, submits, records), with room to spare.
+RUN_OVERHEAD = dt.timedelta(seconds=110)
+LEASE_MARGIN = dt.timedelta(seconds=60)
+
+
+def lease_for(fill_timeout_s: float) -> dt.timedelta:
+    """A lease that outlives the longest run: sells wait, buys wait, and everything else.
+
+    Shorter would let a slow run lose its lease mid-run; much longer would delay the resume of a
+    crashed run past its window.
+    """
+    return dt.timedelta(seconds=2 * fill_timeout_s) + RUN_OVERHEAD + LEASE_MARGIN
+
 
 @dataclass(frozen=True)
 class StrategySpec:
