@@ -1,4 +1,8 @@
+"""The three session kernels (linear, sparse dict book, dense numpy rows) apply the same trading rules:
+random weight histories, prices, schedules, costs, buffers and minimum orders give the same path."""
+
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -7,37 +11,104 @@ from rebalancer.backtest.options import BacktestOptions, parse_rebalance
 
 
 @st.composite
-def sessions(draw):
-    n = draw(st.integers(2, 12))
+def sessions(draw, rebalances=("daily", "weekly", "threshold:0.05"), max_sessions=12):
+    n = draw(st.integers(2, max_sessions))
     width = draw(st.integers(1, 5))
     seed = draw(st.integers(0, 2**16))
     rng = np.random.default_rng(seed)
     raw = rng.random((n, width)) * (rng.random((n, width)) < 0.6)  # some zero weights
     raw[raw.sum(axis=1) == 0, 0] = 1.0
     targets = raw / raw.sum(axis=1, keepdims=True)
+    if draw(st.booleans()):  # weights that stay put for a while, as strategies' do
+        held = np.maximum.accumulate(np.where(rng.random(n) < 0.15, np.arange(n), 0))
+        targets = targets[held]
     pre = np.exp(rng.normal(0, 0.05, (n, width)))
-    post = np.where(rng.random((n, width)) < 0.5, 1.0, np.exp(rng.normal(0, 0.02, (n, width))))
-    may_trade = rng.random(n) < 0.8
+    if draw(st.booleans()):  # close mode: nothing moves before the trade
+        pre[:] = 1.0
+    scale = draw(st.sampled_from([0.02, 0.0005]))  # normal days, or flat ones (orders near the minimum)
+    post = np.where(rng.random((n, width)) < 0.3, 1.0, np.exp(rng.normal(0, scale, (n, width))))
+    may_trade = rng.random(n) < draw(st.sampled_from([0.5, 1.0]))
     options = BacktestOptions(
         slippage_bps=draw(st.sampled_from([0.0, 5.0])),
         fee_bps=draw(st.sampled_from([0.0, 10.0])),
         cash_buffer=draw(st.sampled_from([0.0, 0.02])),
-        min_order_notional=draw(st.sampled_from([0.0, 1.0, 3000.0])),
-        rebalance=parse_rebalance(draw(st.sampled_from(["daily", "threshold:0.05"]))),
+        min_order_notional=draw(st.sampled_from([0.0, 1.0, 20.0, 3000.0])),
+        rebalance=parse_rebalance(draw(st.sampled_from(rebalances))),
+        initial_equity=draw(st.sampled_from([100_000.0, 2_000.0])),
     )
     return targets, may_trade, pre, post, options
+
+
+def _same(expected, actual):
+    np.testing.assert_allclose(actual.equity, expected.equity, rtol=1e-9)
+    np.testing.assert_allclose(actual.holdings, expected.holdings, rtol=1e-9, atol=1e-6)
+    np.testing.assert_allclose(actual.traded, expected.traded, rtol=1e-9, atol=1e-6)
+    np.testing.assert_allclose(actual.costs, expected.costs, rtol=1e-9, atol=1e-9)
+    assert actual.traded_today.tolist() == expected.traded_today.tolist()
+    assert actual.final_cash == pytest.approx(expected.final_cash, rel=1e-9, abs=1e-6)
 
 
 @settings(max_examples=150, deadline=None)
 @given(sessions())
 def test_sparse_and_dense_books_follow_the_same_rules(case):
     targets, may_trade, pre, post, options = case
-    sparse = run_sessions(targets, may_trade, pre, post, options, dense=False)
-    dense = run_sessions(targets, may_trade, pre, post, options, dense=True)
-    np.testing.assert_allclose(sparse.equity, dense.equity, rtol=1e-12)
-    np.testing.assert_allclose(sparse.holdings, dense.holdings, rtol=1e-12, atol=1e-7)
-    np.testing.assert_allclose(sparse.costs, dense.costs, rtol=1e-9, atol=1e-9)
-    assert sparse.traded_today.tolist() == dense.traded_today.tolist()
+    sparse = run_sessions(targets, may_trade, pre, post, options, method="sparse")
+    _same(sparse, run_sessions(targets, may_trade, pre, post, options, method="dense"))
+
+
+@settings(max_examples=200, deadline=None)
+@given(sessions(rebalances=("daily", "weekly", "monthly"), max_sessions=120))
+def test_the_linear_kernel_follows_the_same_rules_as_the_book(case):
+    targets, may_trade, pre, post, options = case
+    sparse = run_sessions(targets, may_trade, pre, post, options, method="sparse")
+    _same(sparse, run_sessions(targets, may_trade, pre, post, options, method="linear"))
+
+
+def test_the_linear_kernel_over_a_long_history_with_skipped_orders():
+    # 3,000 sessions, a small account and a $5 minimum: many orders fall below it, in chains.
+    rng = np.random.default_rng(5)
+    n, width = 3000, 4
+    pick = np.maximum.accumulate(np.where(rng.random(n) < 0.05, np.arange(n), 0))
+    raw = rng.random((n, width)) * (rng.random((n, width)) < 0.5)
+    raw[raw.sum(axis=1) == 0, 0] = 1.0
+    targets = (raw / raw.sum(axis=1, keepdims=True))[pick]
+    post = np.exp(rng.normal(0.0002, rng.choice([0.0002, 0.01], width), (n, width)))
+    ones = np.ones((n, width))
+    options = BacktestOptions(slippage_bps=5, fee_bps=1, min_order_notional=5.0, initial_equity=5_000.0)
+    may_trade = np.ones(n, dtype=bool)
+    sparse = run_sessions(targets, may_trade, ones, post, options, method="sparse")
+    linear = run_sessions(targets, may_trade, ones, post, options, method="linear")
+    _same(sparse, linear)
+    assert (sparse.traded[1:] > 0).mean() < 0.99  # some sessions really had every order skipped
+
+
+def test_threshold_schedules_walk_step_by_step():
+    targets = np.array([[1.0, 0.0], [0.5, 0.5], [0.5, 0.5]])
+    ones = np.ones((3, 2))
+    post = np.array([[1.0, 1.0], [1.2, 1.0], [1.0, 1.0]])
+    options = BacktestOptions(cash_buffer=0.0, rebalance=parse_rebalance("threshold:0.2"))
+    path = run_sessions(targets, np.ones(3, dtype=bool), ones, post, options, method="linear")
+    assert path.traded_today.tolist() == [True, True, False]  # drift 0.045 < 0.2 on the last day
+
+
+def test_no_buffer_and_costs_scale_the_buys_like_the_book():
+    # Fully invested with costs: every buy is scaled to the cash, which the linear model hands over.
+    rng = np.random.default_rng(1)
+    targets = np.tile([0.5, 0.5], (50, 1))
+    post = np.exp(rng.normal(0, 0.01, (50, 2)))
+    options = BacktestOptions(cash_buffer=0.0, slippage_bps=10, min_order_notional=0.0)
+    ones = np.ones((50, 2))
+    sparse = run_sessions(targets, np.ones(50, dtype=bool), ones, post, options, method="sparse")
+    _same(sparse, run_sessions(targets, np.ones(50, dtype=bool), ones, post, options))
+
+
+def test_a_path_with_an_unusable_price_ratio_is_walked_step_by_step():
+    targets = np.ones((3, 1))
+    post = np.array([[1.0], [0.0], [1.0]])  # a price of zero: growth levels unusable
+    ones = np.ones((3, 1))
+    options = BacktestOptions(cash_buffer=0.0)
+    linear = run_sessions(targets, np.ones(3, dtype=bool), ones, post, options, method="linear")
+    _same(run_sessions(targets, np.ones(3, dtype=bool), ones, post, options, method="sparse"), linear)
 
 
 def test_the_implementation_is_picked_by_width():

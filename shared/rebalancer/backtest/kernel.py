@@ -1,10 +1,12 @@
-"""The path-dependent core of a simulation: one pass over the sessions on a sparse book.
+"""The path-dependent core of a simulation: trade to the targets session by session (rules.py).
 
-Only the symbols held or targeted on a day are touched (a strategy holds a handful of its symbols at a
-time), and the state is plain floats, so a session costs a few microseconds whatever the universe size.
-Trading rules (the live planner's): targets are weight x equity x (1 - cash_buffer); an order below
-min_order_notional is skipped unless it closes a position; sells first, then buys scaled down to the
-cash left; slippage moves the price against us and fees are charged on the executed notional.
+Three implementations of the same rules:
+- linear (kernel_linear.py): a trade is linear in the equity, so whole stretches of sessions are
+  solved with numpy; a session whose buys must be scaled to the cash goes through a book below.
+  Used for calendar schedules (daily, weekly, monthly).
+- sparse: a dict book of only the symbols held (plain floats); a few microseconds per session.
+- dense: whole numpy rows, for universes wider than SPARSE_MAX_SYMBOLS.
+The threshold schedule decides from the drifted book each day, so it always walks session by session.
 
     >>> import numpy as np
     >>> from rebalancer.backtest.options import BacktestOptions
@@ -17,25 +19,45 @@ cash left; slippage moves the price against us and fees are charged on the execu
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
 
+from rebalancer.backtest.kernel_linear import run_linear
 from rebalancer.backtest.options import BacktestOptions
+from rebalancer.backtest.rules import Book, SessionPath, Sessions, Trader
 
 FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+Method = Literal["auto", "linear", "sparse", "dense"]
+
+# Up to this many symbols a pure-float sparse book is fastest; beyond it, numpy rows are.
+SPARSE_MAX_SYMBOLS = 64
 
 
-@dataclass(frozen=True, eq=False)
-class SessionPath:
-    """Per session: equity and holdings at the close, traded notional, costs, whether it traded."""
-
-    equity: FloatArray
-    holdings: FloatArray
-    traded: FloatArray
-    costs: FloatArray
-    traded_today: npt.NDArray[np.bool_]
+def run_sessions(
+    targets: FloatArray,
+    may_trade: BoolArray,
+    pre: FloatArray,
+    post: FloatArray,
+    options: BacktestOptions,
+    *,
+    method: Method = "auto",
+) -> SessionPath:
+    """Walk the sessions: grow by `pre` (previous close to the trade), trade to `targets[t]` where
+    `may_trade[t]`, grow by `post` (trade to close), record. `method` picks the implementation
+    (auto or linear: linear unless the schedule is a threshold, which walks sparse or dense by the
+    number of symbols); all apply the same rules."""
+    sessions = Sessions(targets, may_trade, pre, post)
+    stepwise = _run_dense if targets.shape[1] > SPARSE_MAX_SYMBOLS else _run_sparse
+    if method == "sparse":
+        return _run_sparse(sessions, options)
+    if method == "dense":
+        return _run_dense(sessions, options)
+    if options.rebalance.kind != "threshold":  # "auto" or "linear"
+        return run_linear(sessions, options, stepwise)
+    return stepwise(sessions, options)
 
 
 def _row_targets(targets: FloatArray) -> list[list[tuple[int, float]]]:
@@ -47,102 +69,16 @@ def _row_targets(targets: FloatArray) -> list[list[tuple[int, float]]]:
     return [pairs[bounds[t] : bounds[t + 1]] for t in range(len(targets))]
 
 
-@dataclass
-class _Book:
-    held: dict[int, float]  # column -> market value, only positions > 0
-    cash: float
-
-    def equity(self) -> float:
-        return self.cash + sum(self.held.values())
-
-
-class _Trader:
-    """Trades a book to target weights under one set of options."""
-
-    def __init__(self, options: BacktestOptions) -> None:
-        slip, fee = options.slippage_bps * 1e-4, options.fee_bps * 1e-4
-        self.invested = 1.0 - options.cash_buffer
-        self.minimum = options.min_order_notional
-        self.threshold = options.rebalance.threshold if options.rebalance.kind == "threshold" else None
-        self.sell_rate = (1.0 - slip) * (1.0 - fee)
-        self.buy_rate = (1.0 + slip) * (1.0 + fee)
-
-    def needs_trade(self, book: _Book, target: list[tuple[int, float]]) -> bool:
-        """Threshold rule: a weight drifted more than X from target, or the set of holdings changes."""
-        if self.threshold is None:
-            return True
-        if set(book.held) != {col for col, _ in target}:
-            return True
-        equity = book.equity()
-        drift = max((abs(book.held[col] / equity - w * self.invested) for col, w in target), default=0.0)
-        return drift > self.threshold
-
-    def trade(self, book: _Book, target: list[tuple[int, float]]) -> tuple[float, float]:
-        """Trade to `target`; returns (notional traded at mid price, costs)."""
-        held = book.held
-        investable = (book.cash + sum(held.values())) * self.invested
-        minimum = self.minimum
-        sold = 0.0
-        wanted = {col for col, _ in target}
-        for col in [c for c in held if c not in wanted]:  # full exits always go, whatever their size
-            sold += held.pop(col)
-        buys = []
-        bought = 0.0
-        for col, weight in target:
-            want = weight * investable
-            delta = want - held.get(col, 0.0)
-            if delta >= minimum and delta > 0.0:
-                buys.append((col, delta))
-                bought += delta
-            elif -delta >= minimum and delta < 0.0:
-                sold -= delta
-                held[col] = want
-        cash = book.cash + sold * self.sell_rate
-        buy_rate = self.buy_rate
-        if bought * buy_rate > cash:  # buys are sized from the cash left after the sells
-            scale = max(cash, 0.0) / (bought * buy_rate)
-            buys = [(col, d * scale) for col, d in buys]
-            bought *= scale
-        for col, delta in buys:
-            held[col] = held.get(col, 0.0) + delta
-        book.cash = cash - bought * buy_rate
-        return sold + bought, sold * (1.0 - self.sell_rate) + bought * (buy_rate - 1.0)
-
-
-# Up to this many symbols a pure-float sparse book is fastest; beyond it, numpy rows are.
-SPARSE_MAX_SYMBOLS = 64
-
-
-def run_sessions(
-    targets: FloatArray,
-    may_trade: npt.NDArray[np.bool_],
-    pre: FloatArray,
-    post: FloatArray,
-    options: BacktestOptions,
-    *,
-    dense: bool | None = None,
-) -> SessionPath:
-    """Walk the sessions: grow by `pre` (previous close to the trade), trade to `targets[t]` where
-    `may_trade[t]`, grow by `post` (trade to close), record. `dense` picks the implementation
-    (default: by the number of symbols); both apply the same rules."""
-    if dense is None:
-        dense = targets.shape[1] > SPARSE_MAX_SYMBOLS
-    if dense:
-        return _run_dense(targets, may_trade, pre, post, options)
-    return _run_sparse(targets, may_trade, pre, post, options)
-
-
 def _run_sparse(
-    targets: FloatArray,
-    may_trade: npt.NDArray[np.bool_],
-    pre: FloatArray,
-    post: FloatArray,
-    options: BacktestOptions,
+    sessions: Sessions, options: BacktestOptions, start: tuple[FloatArray, float] | None = None
 ) -> SessionPath:
+    """The dict book; `start` is (holdings, cash) before the first session (default: all cash)."""
+    targets, may_trade, pre, post = sessions.targets, sessions.may_trade, sessions.pre, sessions.post
     n, width = targets.shape
-    trader = _Trader(options)
-    book = _Book({}, options.initial_equity)
+    trader = Trader(options)
+    book = _start_book(start, options)
     held = book.held
+    started = start is not None
     plan = _row_targets(targets)
     allowed = may_trade.tolist()
     # Rows of ratios that are all 1 (close mode's post, a session without moves) are skipped.
@@ -151,7 +87,6 @@ def _run_sparse(
     equity, traded, costs = [0.0] * n, [0.0] * n, [0.0] * n
     did_trade = [False] * n
     cells: list[tuple[int, int, float]] = []
-    started = False
     for t in range(n):
         if held and pre_moves[t]:
             growth = pre[t].tolist()
@@ -171,29 +106,38 @@ def _run_sparse(
         rows, cols, values = zip(*cells, strict=True)
         holdings[list(rows), list(cols)] = values
     return SessionPath(
-        np.array(equity), holdings, np.array(traded), np.array(costs), np.array(did_trade, dtype=np.bool_)
+        np.array(equity),
+        holdings,
+        np.array(traded),
+        np.array(costs),
+        np.array(did_trade, dtype=np.bool_),
+        book.cash,
     )
 
 
+def _start_book(start: tuple[FloatArray, float] | None, options: BacktestOptions) -> Book:
+    if start is None:
+        return Book({}, options.initial_equity)
+    holdings, cash = start
+    return Book({col: value for col, value in enumerate(holdings.tolist()) if value > 0.0}, cash)
+
+
 def _run_dense(
-    targets: FloatArray,
-    may_trade: npt.NDArray[np.bool_],
-    pre: FloatArray,
-    post: FloatArray,
-    options: BacktestOptions,
+    sessions: Sessions, options: BacktestOptions, start: tuple[FloatArray, float] | None = None
 ) -> SessionPath:
-    """The same rules as _Trader on whole numpy rows (for wide universes)."""
+    """The same rules as Trader on whole numpy rows (for wide universes)."""
+    targets, may_trade, pre, post = sessions.targets, sessions.may_trade, sessions.pre, sessions.post
     n, width = targets.shape
-    trader = _Trader(options)
-    h = np.zeros(width)
-    cash = options.initial_equity
+    trader = Trader(options)
+    h = np.zeros(width) if start is None else np.array(start[0], dtype=np.float64)
+    cash = options.initial_equity if start is None else start[1]
     holdings = np.empty((n, width))
     equity, traded, costs = np.empty(n), np.zeros(n), np.zeros(n)
     did_trade = np.zeros(n, dtype=np.bool_)
     pre_moves = (pre != 1.0).any(axis=1).tolist()
     post_moves = (post != 1.0).any(axis=1).tolist()
     allowed = may_trade.tolist()
-    started = False
+    started = start is not None
     for t in range(n):
         if pre_moves[t]:
             h *= pre[t]
@@ -207,10 +151,10 @@ def _run_dense(
             h *= post[t]
         holdings[t] = h
         equity[t] = cash + float(h.sum())
-    return SessionPath(equity, holdings, traded, costs, did_trade)
+    return SessionPath(equity, holdings, traded, costs, did_trade, cash)
 
 
-def _dense_needs_trade(trader: _Trader, h: FloatArray, target: FloatArray, worth: float) -> bool:
+def _dense_needs_trade(trader: Trader, h: FloatArray, target: FloatArray, worth: float) -> bool:
     if trader.threshold is None:
         return True
     if not np.array_equal(h > 0.0, target > 0.0):
@@ -219,7 +163,7 @@ def _dense_needs_trade(trader: _Trader, h: FloatArray, target: FloatArray, worth
 
 
 def _dense_trade(
-    trader: _Trader, h: FloatArray, target: FloatArray, cash: float, worth: float
+    trader: Trader, h: FloatArray, target: FloatArray, cash: float, worth: float
 ) -> tuple[float, float, float]:
     """Trade `h` in place; returns (cash after, notional traded, costs)."""
     goal = target * (worth * trader.invested)
@@ -232,7 +176,7 @@ def _dense_trade(
     buys = delta[buy]
     bought = float(buys.sum())
     cash += sold * trader.sell_rate
-    if bought * trader.buy_rate > cash:
+    if bought > 0.0 and bought * trader.buy_rate > cash:
         scale = max(cash, 0.0) / (bought * trader.buy_rate)
         buys *= scale
         bought *= scale
