@@ -158,22 +158,36 @@ def rsi_aligned(prices: FloatArray, windows: Sequence[int]) -> FloatArray:
     """
     size, count = prices.shape
     out = np.full((size, count), np.nan)
-    n = np.array(list(windows) * 2, dtype=np.int64)
     if size < 2:
         return out
-    changes = np.diff(prices, axis=0)  # row i is the change into price row i + 1
-    steps = np.concatenate([np.maximum(changes, 0.0), np.maximum(-changes, 0.0)], axis=1)
-    seed_row = np.minimum(n, size - 1) - 1
-    every = np.arange(steps.shape[1])
-    seeds = np.cumsum(steps[: int(seed_row.max()) + 1], axis=0)[seed_row, every]
-    warming = np.arange(size - 1)[:, None] < seed_row[None, :]
-    steps[warming] = 0.0
-    steps[seed_row, every] = seeds  # y = seed/n there, then the recursion
+    n = np.array(list(windows) * 2, dtype=np.int64)
+    changes = prices[1:] - prices[:-1]  # row i is the change into price row i + 1
+    steps = np.empty((size - 1, 2 * count))
+    np.maximum(changes, 0.0, out=steps[:, :count])
+    np.maximum(-changes, 0.0, out=steps[:, count:])
+    seed_rows = np.minimum(n, size - 1) - 1
+    every = np.arange(2 * count)
+    seeds = np.cumsum(steps[: int(seed_rows.max()) + 1], axis=0)[seed_rows, every]
+    for seed_row in set(seed_rows.tolist()):
+        steps[:seed_row, seed_rows == seed_row] = 0.0  # warming up: y = 0 until the seed
+    steps[seed_rows, every] = seeds  # y = seed/n there, then the recursion
     averages = decay_filter(steps, (n - 1) / n, 1.0 / n)
-    rsi = rsi_from_averages(averages[:, :count], averages[:, count:])
-    rsi[warming[:, :count]] = np.nan
+    rsi = out[1:]
+    rsi[:] = rsi_from_averages(averages[:, :count], averages[:, count:])
+    for column, seed_row in enumerate(seed_rows[:count].tolist()):
+        rsi[:seed_row, column] = np.nan
     rsi[:, n[:count] > size - 1] = np.nan  # not enough changes for the seed
-    out[1:] = rsi
+    tiny = np.finfo(np.float64).tiny
+    # Any average in (0, tiny): more values below tiny than exact zeros (NaN padding counts in neither).
+    if np.count_nonzero(averages < tiny) > np.count_nonzero(averages == 0.0):
+        _redo_subnormal(prices, windows, averages, out)
+    return out
+
+
+def _redo_subnormal(
+    prices: FloatArray, windows: Sequence[int], averages: FloatArray, out: FloatArray
+) -> None:
+    count = prices.shape[1]
     tiny = np.finfo(np.float64).tiny
     subnormal: BoolArray = np.asarray(((averages > 0.0) & (averages < tiny)).any(axis=0))
     for column in np.flatnonzero(subnormal[:count] | subnormal[count:]).tolist():
@@ -182,14 +196,15 @@ def rsi_aligned(prices: FloatArray, windows: Sequence[int]) -> FloatArray:
         out[:, column] = np.nan
         if defined > windows[column]:
             out[:defined, column] = _rsi_stepwise(run[:defined], windows[column])
-    return out
 
 
 def rsi_from_averages(gain: FloatArray, loss: FloatArray) -> FloatArray:
     """100*(gain/(gain+loss)) as TA-Lib computes it; 0 where gain+loss is exactly 0."""
     total = gain + loss
     with np.errstate(divide="ignore", invalid="ignore"):
-        result: FloatArray = np.where(total == 0.0, 0.0, 100.0 * (gain / total))
+        result: FloatArray = np.divide(gain, total)
+    result *= 100.0
+    result[total == 0.0] = 0.0
     return result
 
 

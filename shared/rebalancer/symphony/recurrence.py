@@ -2,9 +2,11 @@
 per step: the time axis is cut into blocks and each block is solved in closed form with numpy.
 
 Within a block starting at row s, y[s+k] = a^(k+1)*y[s-1] + b*a^k * sum_{j<=k} x[s+j]*a^(-j): a cumulative
-sum, scaled. The block length keeps a^(-L) below 2^10, so for non-negative inputs (RSI gains and losses,
-prices) the relative error stays within a few dozen ulps whatever the series length; only the carry from
-one block to the next is a Python loop (T/L steps of vector operations across all series).
+sum, scaled. For non-negative inputs (RSI gains and losses, prices) every term is positive, so the
+relative error is a few ulps per row of the block whatever the scale of a^(-j); the block length only
+keeps a^(-L) far from overflow (below 2^30) and is a power of two, so that nearby windows (9 and 10)
+share blocks and every series gets the same arithmetic alone or batched. Only the carry from one block
+to the next is a Python loop (T/L steps of vector operations across all series).
 
 Wilder's RSI averages (a = (n-1)/n, b = 1/n) and the EMA (a = 1 - alpha, b = alpha) are this recurrence.
 A seed value v at row r is injected as x[r] = v/b with y = 0 before it, so the recurrence starts there.
@@ -22,19 +24,20 @@ import numpy.typing as npt
 
 FloatArray = npt.NDArray[np.float64]
 
-# The largest factor a^(-j) a block may use: 2^10 keeps the scaled terms well inside float64's range
-# and their rounding errors small relative to the result.
-MAX_GROWTH = 1024.0
+# The largest factor a^(-j) a block may use: far inside float64's range for any input up to 1e250.
+MAX_GROWTH = 2.0**30
 MAX_BLOCK = 256
 
 
 def block_length(decay: float) -> int:
-    """Rows per block for a decay factor a in [0, 1): the most with a^(-(L-1)) <= MAX_GROWTH."""
+    """Rows per block for a decay factor a in [0, 1): the largest power of two L <= MAX_BLOCK with
+    a^(-(L-1)) <= MAX_GROWTH."""
     if not 0.0 <= decay < 1.0:
         raise ValueError(f"decay must be in [0, 1), got {decay}")
     if decay == 0.0:
         return 1
-    return int(min(MAX_BLOCK, 1 + np.floor(np.log(MAX_GROWTH) / -np.log(decay))))
+    most = min(MAX_BLOCK, 1 + int(np.floor(np.log(MAX_GROWTH) / -np.log(decay))))
+    return 1 << (most.bit_length() - 1)
 
 
 def decay_filter(x: FloatArray, decay: FloatArray, gain: FloatArray) -> FloatArray:

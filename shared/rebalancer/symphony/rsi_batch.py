@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from rebalancer.symphony.indicators import FloatArray, price_indicator, rsi_aligned, runs
+from rebalancer.symphony.indicators import FloatArray, price_indicator, rsi_aligned
 
 
 def rsi_columns(prices: FloatArray, windows: Sequence[int]) -> FloatArray:
@@ -27,13 +27,16 @@ def rsi_columns(prices: FloatArray, windows: Sequence[int]) -> FloatArray:
     """
     size, count = prices.shape
     out = np.full((size, count), np.nan)
+    defined = ~np.isnan(prices)
+    first = np.argmax(defined, axis=0)
+    length = np.count_nonzero(defined, axis=0)
+    one_run = (length == size - first) & (length > 0)  # defined from `first` to the last row
     batch: list[tuple[int, int, int]] = []  # (column, first defined row, window)
     for column, window in enumerate(windows):
-        spans = runs(~np.isnan(prices[:, column]))
-        if len(spans) == 1 and spans[0][1] == size:
-            if size - spans[0][0] > window:
-                batch.append((column, spans[0][0], window))
-        elif spans:
+        if one_run[column]:
+            if length[column] > window:
+                batch.append((column, int(first[column]), window))
+        elif length[column]:
             out[:, column] = price_indicator("rsi", window, prices[:, column])
     if batch:
         _batched(prices, batch, out)
