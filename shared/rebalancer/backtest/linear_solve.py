@@ -38,7 +38,9 @@ CASH_MARGIN = 1e-12
 # Rounds of re-deciding skipped orders, and steps of the equity iteration per round.
 SIDE_ROUNDS = 4
 EQUITY_STEPS = 30
-EQUITY_TOLERANCE = 1e-15
+EQUITY_TOLERANCE = 1e-12
+# The path with every order executed only has to place orders against the minimum.
+GUESS_TOLERANCE = 1e-10
 
 
 @dataclass(frozen=True, eq=False)
@@ -74,36 +76,34 @@ class _Pairs:
 
     def __init__(self, targets: FloatArray, held: FloatArray, anchors: FloatArray, trader: Trader) -> None:
         count, width = targets.shape
-        previous = np.vstack([held[None, :] > 0.0, targets[:-1] > 0.0])
-        self.rows, self.cols = np.nonzero((targets > 0.0) | previous)
-        self.count, self.trader = count, trader
-        self.weight = targets[self.rows, self.cols]
+        active = targets > 0.0
+        active[1:] |= targets[:-1] > 0.0
+        active[0] |= held > 0.0
+        # Symbol-major order: each symbol's pairs are consecutive, by trade.
+        self.cols, self.rows = np.nonzero(active.T)
+        self.count, self.width, self.trader = count, width, trader
+        at = self.rows * width + self.cols  # flat index into (trades x symbols)
+        self.weight = targets.ravel()[at]
         self.wanted = trader.invested * self.weight  # target holding per unit of equity
         # Holdings per unit of each anchor's equity: anchor 0 is the start (in money), anchor k trade k.
-        self.base = np.vstack([held[None, :], trader.invested * targets])
-        self.anchors = anchors
-        growth = anchors[1:] / anchors[:-1]  # from anchor r to trade r
-        self.growth_in = growth[self.rows, self.cols]
-        onward = np.vstack([growth[1:], np.ones((1, width))])  # to the next trade
-        self.growth_out = onward[self.rows, self.cols] - 1.0
+        self.base = np.vstack([held[None, :], trader.invested * targets]).ravel()
+        self.anchors = anchors.ravel()
+        growth = (anchors[1:] / anchors[:-1]).ravel()  # from anchor r to trade r
+        self.growth_in = growth[at]
+        onward = np.append(growth[width:], np.ones(width))  # to the next trade
+        self.growth_out = onward[at] - 1.0
+        self.before = self.anchors[at + width]  # growth level just before each pair's trade
         self.recent = self.units(self.rows)
-        # Symbol-major order, and each pair's neighbours in its symbol's chain (-1: none).
-        order = np.lexsort((self.rows, self.cols))
-        adjacent = (self.cols[order][1:] == self.cols[order][:-1]) & (
-            self.rows[order][1:] == self.rows[order][:-1] + 1
-        )
-        self.following = np.full(len(order), -1)
-        self.following[order[:-1][adjacent]] = order[1:][adjacent]
-        self.preceding = np.full(len(order), -1)
-        self.preceding[order[1:][adjacent]] = order[:-1][adjacent]
-        self.order = order
+        # Each pair's neighbours in its symbol's chain (-1: none).
+        adjacent = (self.cols[1:] == self.cols[:-1]) & (self.rows[1:] == self.rows[:-1] + 1)
+        index = np.arange(len(self.rows))
+        self.following = np.where(np.append(adjacent, False), index + 1, -1)
+        self.preceding = np.where(np.insert(adjacent, 0, False), index - 1, -1)
 
     def units(self, anchor: IntArray) -> FloatArray:
         """Holding before each pair's trade per unit of the equity at `anchor` (grown since)."""
-        cols = self.cols
-        grown: FloatArray = (
-            self.base[anchor, cols] * self.anchors[self.rows + 1, cols] / self.anchors[anchor, cols]
-        )
+        at = anchor * self.width + self.cols
+        grown: FloatArray = self.base[at] * self.before / self.anchors[at]
         return grown
 
     def row_sum(self, values: FloatArray) -> FloatArray:
@@ -113,14 +113,11 @@ class _Pairs:
     def anchor_of(self, skipped: BoolArray) -> IntArray:
         """The anchor each pair's holding comes from: the previous trade, or further back along a
         chain of skipped orders."""
-        order = self.order
-        inherits = np.zeros(len(order), dtype=np.bool_)
-        has_previous = self.preceding >= 0
-        inherits[has_previous] = skipped[self.preceding[has_previous]]
-        offset = self.cols[order] * (self.count + 1)
-        key = np.where(inherits[order], -1, offset + self.rows[order])
-        anchor = np.empty(len(order), dtype=np.intp)
-        anchor[order] = np.maximum.accumulate(key) - offset
+        inherits = np.zeros(len(skipped), dtype=np.bool_)
+        inherits[1:] = skipped[:-1] & (self.preceding[1:] >= 0)
+        offset = self.cols * (self.count + 1)  # keeps the running maximum within each symbol
+        key = np.where(inherits, -1, offset + self.rows)
+        anchor: IntArray = np.maximum.accumulate(key) - offset
         return anchor
 
     def orders(self, equity: FloatArray, anchor: IntArray, units: FloatArray) -> FloatArray:
@@ -148,7 +145,8 @@ def solve(targets: FloatArray, held: FloatArray, anchors: FloatArray, cash: floa
     # The path with every order executed is within a hair of the real one (skipped orders are below
     # the minimum); the sides it implies are then checked against the path they produce.
     anchor, units = pairs.rows, pairs.recent
-    equity = _equity(pairs, np.zeros(len(units), dtype=np.bool_), anchor, units, _cost_free(pairs, cash))
+    executed = np.zeros(len(units), dtype=np.bool_)
+    equity = _equity(pairs, executed, anchor, units, _cost_free(pairs, cash), tolerance=GUESS_TOLERANCE)
     sides = _chain_sides(pairs, equity)
     for _ in range(SIDE_ROUNDS):
         anchor = pairs.anchor_of(sides.skipped)
@@ -171,27 +169,43 @@ def _cost_free(pairs: _Pairs, cash: float) -> FloatArray:
 
 
 def _equity(
-    pairs: _Pairs, skipped: BoolArray, anchor: IntArray, units: FloatArray, start: FloatArray
+    pairs: _Pairs,
+    skipped: BoolArray,
+    anchor: IntArray,
+    units: FloatArray,
+    start: FloatArray,
+    *,
+    tolerance: float = EQUITY_TOLERANCE,
 ) -> FloatArray:
     """Iterate E_{k+1}/E_k = 1 - cost_k/E_k + sum_i (H_k,i/E_k)(growth_i - 1) to its fixed point,
-    with the skipped orders given (each executed order buys or sells as its size says)."""
+    with the skipped orders given (each executed order buys or sells as its size says). Each step
+    shrinks the error by about the cost rate, so a last change below `tolerance` leaves an error
+    about a thousand times smaller."""
     trader = pairs.trader
     buy_cost, sell_cost = trader.buy_rate - 1.0, 1.0 - trader.sell_rate
+    executed = np.where(skipped, 0.0, 1.0)
+    # cost = buy_cost*order (order > 0) or -sell_cost*order: (b+s)/2*|order| + (b-s)/2*order.
+    cost_abs = executed * (0.5 * (buy_cost + sell_cost))
+    cost_signed = executed * (0.5 * (buy_cost - sell_cost))
+    target_growth = executed * pairs.wanted * pairs.growth_out
+    kept_growth = (1.0 - executed) * pairs.growth_out
+    wanted, after = pairs.wanted, pairs.rows + 1
     first = start[1]
-    executed = ~skipped
-    target_growth = np.where(skipped, 0.0, pairs.wanted) * pairs.growth_out
-    kept_growth = np.where(skipped, pairs.growth_out, 0.0)
     equity = start
+    ratio = np.empty(pairs.count)
+    ratio[0] = first
     for _ in range(EQUITY_STEPS):
-        held = units * (equity[anchor] / equity[pairs.rows + 1])  # before the trade, per unit of E_k
-        order = pairs.wanted - held
-        cost = np.where(order > 0.0, buy_cost * order, -sell_cost * order)
-        step = target_growth + kept_growth * held - np.where(executed, cost, 0.0)
-        ratio = 1.0 + pairs.row_sum(step)
-        updated = np.concatenate([[1.0], first * np.cumprod(np.concatenate([[1.0], ratio[:-1]]))])
-        change = float(np.max(np.abs(updated[1:] / equity[1:] - 1.0)))
+        held = units * (equity[anchor] / equity[after])  # before the trade, per unit of E_k
+        order = wanted - held
+        step = target_growth + kept_growth * held - cost_abs * np.abs(order) - cost_signed * order
+        ratio[1:] = pairs.row_sum(step)[:-1]
+        ratio[1:] += 1.0
+        updated = np.empty(pairs.count + 1)
+        updated[0] = 1.0
+        np.cumprod(ratio, out=updated[1:])
+        change = float(np.max(np.abs(updated / equity - 1.0)))
         equity = updated
-        if not change > EQUITY_TOLERANCE:  # also stops on NaN (a broken path is marked bad later)
+        if not change > tolerance:  # also stops on NaN (a broken path is marked bad later)
             break
     return equity
 
@@ -216,7 +230,7 @@ def _chain_sides(pairs: _Pairs, equity: FloatArray) -> _Sides:
     actual = recent.copy()
     maybe = (pairs.weight > 0.0) & (np.abs(recent) < minimum * (1.0 + pairs.growth_in) * (1.0 + 1e-9))
     skipped = np.zeros(len(recent), dtype=np.bool_)
-    candidates = pairs.order[maybe[pairs.order]].tolist()
+    candidates = np.flatnonzero(maybe).tolist()  # symbol-major: each chain in order
     if candidates:
         growth, preceding, following = pairs.growth_in, pairs.preceding, pairs.following
         carried_from, carry = -1, 0.0
@@ -248,7 +262,7 @@ def _outcome(
     costs = pairs.row_sum(_cost_rate(sides, pairs.trader) * executed)
     before = equity[pairs.rows + 1]
     kept = np.where(sides.skipped, units * equity[anchor], pairs.wanted * before)
-    holdings = np.zeros((pairs.count, pairs.anchors.shape[1]))
+    holdings = np.zeros((pairs.count, pairs.width))
     holdings[pairs.rows, pairs.cols] = kept
     cash = equity[1:] - costs - pairs.row_sum(kept)
     with np.errstate(invalid="ignore"):

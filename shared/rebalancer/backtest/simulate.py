@@ -132,23 +132,25 @@ def _price_ratios(prices: PriceHistory, execution: str) -> tuple[FloatMatrix, Fl
     """
     close = forward_filled(prices.close)
     prev = np.vstack([close[:1], close[:-1]])
-    if execution == "open" and prices.open is not None:
-        execution_price = np.where(np.isfinite(prices.open), prices.open, prev)
-    elif execution == "open":
-        execution_price = prev
-    else:
-        execution_price = close
     with np.errstate(invalid="ignore", divide="ignore"):
-        pre = execution_price / prev
-        post = close / execution_price
+        if execution == "close":  # the whole day's move comes before the trade at the close
+            pre = close / prev
+            post = np.ones(close.shape)
+        else:
+            opens = prices.open if prices.open is not None else prev
+            execution_price = np.where(np.isfinite(opens), opens, prev)
+            pre = execution_price / prev
+            post = close / execution_price
+            post[~np.isfinite(post)] = 1.0
     pre[~np.isfinite(pre)] = 1.0  # before a symbol's first price (never held there)
-    post[~np.isfinite(post)] = 1.0
     pre[0] = 1.0
     return pre, post
 
 
 def forward_filled(values: FloatMatrix) -> FloatMatrix:
     """Each NaN replaced by the last finite value above it in its column (leading NaNs stay)."""
+    if np.isfinite(values).all():
+        return values  # nothing to fill (the caller gets the same array, not a copy)
     rows = np.where(np.isfinite(values), np.arange(len(values))[:, None], 0)
     np.maximum.accumulate(rows, axis=0, out=rows)
     filled: FloatMatrix = np.take_along_axis(values, rows, axis=0)
