@@ -173,7 +173,7 @@ def rsi_aligned(prices: FloatArray, windows: Sequence[int]) -> FloatArray:
     steps[seed_rows, every] = seeds  # y = seed/n there, then the recursion
     averages = decay_filter(steps, (n - 1) / n, 1.0 / n)
     rsi = out[1:]
-    rsi[:] = rsi_from_averages(averages[:, :count], averages[:, count:])
+    rsi_from_averages(averages[:, :count], averages[:, count:], out=rsi)
     for column, seed_row in enumerate(seed_rows[:count].tolist()):
         rsi[:seed_row, column] = np.nan
     rsi[:, n[:count] > size - 1] = np.nan  # not enough changes for the seed
@@ -198,11 +198,11 @@ def _redo_subnormal(
             out[:defined, column] = _rsi_stepwise(run[:defined], windows[column])
 
 
-def rsi_from_averages(gain: FloatArray, loss: FloatArray) -> FloatArray:
+def rsi_from_averages(gain: FloatArray, loss: FloatArray, out: FloatArray | None = None) -> FloatArray:
     """100*(gain/(gain+loss)) as TA-Lib computes it; 0 where gain+loss is exactly 0."""
     total = gain + loss
     with np.errstate(divide="ignore", invalid="ignore"):
-        result: FloatArray = np.divide(gain, total)
+        result: FloatArray = np.divide(gain, total, out=out)
     result *= 100.0
     result[total == 0.0] = 0.0
     return result

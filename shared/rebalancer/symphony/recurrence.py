@@ -46,11 +46,13 @@ def decay_filter(x: FloatArray, decay: FloatArray, gain: FloatArray) -> FloatArr
     `decay` and `gain` are per column (K,). Columns are grouped by block length, so series with the
     same decay are solved together; the result for a column does not depend on the other columns.
     """
-    out = np.empty(x.shape)
     memoryless = decay == 0.0  # y = b*x (a window of 1): no recurrence at all
+    lengths = [block_length(float(a)) for a in decay]
+    if len(set(lengths)) == 1 and not memoryless.any():
+        return _blocked(x, decay, gain, lengths[0])
+    out = np.empty(x.shape)
     if memoryless.any():
         out[:, memoryless] = x[:, memoryless] * gain[memoryless]
-    lengths = [block_length(float(a)) for a in decay]
     for length in sorted(set(lengths)):
         columns = [c for c, size in enumerate(lengths) if size == length and not memoryless[c]]
         if not columns:
@@ -67,14 +69,13 @@ def _blocked(x: FloatArray, decay: FloatArray, gain: FloatArray, length: int) ->
     cube = padded.reshape(blocks, length, width)
     steps = np.arange(length, dtype=np.float64)[:, None]
     power = decay[None, :] ** steps  # a^k, k = 0..L-1
-    with np.errstate(divide="ignore"):
-        inverse = np.where(steps == 0.0, 1.0, decay[None, :] ** -steps)  # a^-k (a = 0 only when L = 1)
-    local = np.cumsum(cube * inverse, axis=1)
-    local *= power * gain  # y within each block as if the block started from 0
-    # The carry into block b is the true value at the end of block b-1: a short scalar recurrence.
+    # y[s+k] = a^k * (b * sum_{j<=k} a^-j x[s+j] + a * carry), carry = the true y at the block's start - 1.
+    local = np.cumsum(cube * (gain[None, :] * decay[None, :] ** -steps), axis=1)
+    ends = local[:, -1, :] * power[-1]  # each block's end value, as if it started from 0
     carries = np.zeros((blocks, width))
     block_decay = decay**length
     for block in range(1, blocks):
-        carries[block] = block_decay * carries[block - 1] + local[block - 1, -1]
-    local += (power * decay)[None, :, :] * carries[:, None, :]  # + a^(k+1) * carry
+        carries[block] = block_decay * carries[block - 1] + ends[block - 1]
+    local += (carries * decay)[:, None, :]
+    local *= power
     return local.reshape(blocks * length, width)[:rows]

@@ -45,11 +45,16 @@ def rsi_columns(prices: FloatArray, windows: Sequence[int]) -> FloatArray:
 
 def _batched(prices: FloatArray, batch: list[tuple[int, int, int]], out: FloatArray) -> None:
     size = prices.shape[0]
+    columns = [column for column, _, _ in batch]
+    windows = [window for _, _, window in batch]
+    if all(start == 0 for _, start, _ in batch):  # every series starts on the first row: no aligning
+        out[:, columns] = rsi_aligned(prices[:, columns], windows)
+        return
     height = size - min(start for _, start, _ in batch)
     aligned = np.empty((height, len(batch)))
     for j, (column, start, _) in enumerate(batch):
         aligned[: size - start, j] = prices[start:, column]
         aligned[size - start :, j] = np.nan  # trailing padding, cut off below
-    values = rsi_aligned(aligned, [window for _, _, window in batch])
+    values = rsi_aligned(aligned, windows)
     for j, (column, start, _) in enumerate(batch):
         out[start:, column] = values[: size - start, j]
