@@ -94,7 +94,6 @@ class DataConfig(_Section):
 
 class NotificationsConfig(_Section):
     neutral: bool = Field(default=False, description="redact amounts (money, quantities) from reports")
-    subject_prefix: str = Field(default="[rebalancer]", max_length=40)
 
 
 class BrokerConfig(_Section):
