@@ -5,6 +5,7 @@
     rebalancer resume --env paper    # trade normally
     rebalancer status --env paper    # halt flag, last runs, risk state, high-water mark
     rebalancer health --env paper    # one line per check, exit 1 on any cross
+    rebalancer reset-risk --env paper [--high-water-mark 95000]   # clear a drawdown/loss/breaker trip
 
 They use your AWS credentials and region (AWS_PROFILE / AWS_REGION), and find the stack's resources by
 their names (rebalancer.aws.resources), so they need no stack outputs.
@@ -13,10 +14,11 @@ their names (rebalancer.aws.resources), so they need no stack outputs.
 from __future__ import annotations
 
 import argparse
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from rebalancer.aws.resources import ENVIRONMENTS
-from rebalancer.errors import StateError
+from rebalancer.errors import ConfigError, StateError
 from rebalancer.state.base import TradingFlag
 
 _MEANING = {
@@ -43,6 +45,15 @@ def register(subparsers: Any) -> None:
     _env_argument(health)
     health.add_argument("--config", help="config file to validate (default: config/<env>.yaml)")
     health.set_defaults(func=_health)
+    reset = subparsers.add_parser(
+        "reset-risk", help="clear a risk trip (drawdown, daily loss, circuit breaker): an operator's decision"
+    )
+    _env_argument(reset)
+    reset.add_argument(
+        "--high-water-mark",
+        help="re-base the equity high-water mark (a drawdown trip needs it, or the next run trips again)",
+    )
+    reset.set_defaults(func=_reset_risk)
 
 
 def _env_argument(parser: argparse.ArgumentParser) -> None:
@@ -102,3 +113,35 @@ def _health(args: argparse.Namespace) -> int:
     for check in checks:
         print(check.line())
     return 0 if all(c.ok for c in checks) else 1
+
+
+def _reset_risk(args: argparse.Namespace) -> int:
+    from rebalancer.portfolio.risk_state import RiskState
+
+    mark = _money(args.high_water_mark) if args.high_water_mark else None
+    runtime = _runtime(args)
+    saved = runtime.store.load_risk_state(runtime.names.env)
+    if saved is None:
+        print(f"risk state ({runtime.names.env}): none saved yet, nothing to reset")
+        return 0
+    before = RiskState.from_dict(saved)
+    after = before.reset(high_water_mark=mark)
+    runtime.store.save_risk_state(runtime.names.env, after.to_dict())
+    print(
+        f"risk state ({runtime.names.env}): {before.tripped.value} -> {after.tripped.value}; "
+        f"consecutive failures {before.consecutive_failures} -> 0; "
+        f"high-water mark {before.high_water_mark} -> {after.high_water_mark}"
+    )
+    return 0
+
+
+def _money(text: str) -> Decimal:
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        value = Decimal(-1)
+    if not value.is_finite() or value <= 0:
+        raise ConfigError(
+            f"not a positive amount: {text!r}", code="bad-amount", hint="e.g. --high-water-mark 95000"
+        )
+    return value
