@@ -127,6 +127,18 @@ def test_reject_the_next_orders(emu: EmulatorServer, client: TradingClient) -> N
     assert client.submit_order(spy_order("r3")).status == OrderStatus.NEW
 
 
+def test_a_scripted_rejection_keeps_client_order_ids_unique(
+    emu: EmulatorServer, client: TradingClient
+) -> None:
+    placed = client.submit_order(spy_order("r1"))
+    emu.faults.reject_orders(1, message="rejected after acceptance", status=200)
+    with pytest.raises(APIError) as err:
+        client.submit_order(spy_order("r1"))
+    assert err.value.status_code == 422
+    assert client.get_order_by_client_id("r1").id == placed.id
+    assert len(emu.state.orders) == 1
+
+
 def test_an_enforced_rate_limit(emu: EmulatorServer) -> None:
     with EmulatorServer(small_history(), config=EmulatorConfig(rate_limit_per_minute=2)) as limited:
         statuses = [

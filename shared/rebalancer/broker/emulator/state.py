@@ -13,6 +13,7 @@ import datetime as dt
 import itertools
 import threading
 from decimal import Decimal
+from typing import Any
 
 from rebalancer.broker.emulator.clock import SimClock
 from rebalancer.broker.emulator.config import EmulatorConfig
@@ -121,8 +122,7 @@ class PaperBroker:
     def submit(self, body: OrderBody, now: dt.datetime) -> OrderRecord:
         """Accept an order or raise ApiError with Alpaca's status and body."""
         with self.lock:
-            if body.client_order_id in self.orders_by_client_id:
-                raise unprocessable("client_order_id must be unique")
+            self._check_unique(body)
             price = self.prices.price_at(body.symbol, now)
             if price is None:
                 raise unprocessable(
@@ -133,51 +133,53 @@ class PaperBroker:
             self._check_funds(body, reserve_price)
             timing = plan_timing(self.prices.calendar, self.config, now, body.time_in_force)
             partial = self.faults.take_partial_fill()
-            order = OrderRecord(
-                id=stable_id("order", f"{next(self._sequence)}:{body.client_order_id}"),
-                client_order_id=body.client_order_id,
-                symbol=body.symbol,
-                side=body.side,
-                time_in_force=body.time_in_force,
-                qty=body.qty,
-                notional=body.notional,
+            return self._record(
+                body,
+                now,
                 status="new" if timing.fillable_now else "accepted",
-                submitted_at=now,
                 fillable_at=timing.fillable_at,
                 expires_at=timing.expires_at,
                 reserve_price=reserve_price,
                 parts=partial.parts if partial else self.config.fill_parts,
                 stop_after_parts=partial.stop_after if partial else None,
             )
-            self._record(order)
-            return order
 
     def record_rejected(self, body: OrderBody, now: dt.datetime, reason: str) -> OrderRecord:
         """An order the broker took and then rejected (status "rejected"), as a fault can script."""
         with self.lock:
-            order = OrderRecord(
-                id=stable_id("order", f"{next(self._sequence)}:{body.client_order_id}"),
-                client_order_id=body.client_order_id,
-                symbol=body.symbol,
-                side=body.side,
-                time_in_force=body.time_in_force,
-                qty=body.qty,
-                notional=body.notional,
+            self._check_unique(body)
+            return self._record(
+                body,
+                now,
                 status="rejected",
-                submitted_at=now,
                 fillable_at=now,
                 expires_at=None,
                 reserve_price=Decimal(1),
                 failed_at=now,
                 reject_reason=reason,
             )
-            self._record(order)
-            return order
 
-    def _record(self, order: OrderRecord) -> None:
+    def _check_unique(self, body: OrderBody) -> None:
+        if body.client_order_id in self.orders_by_client_id:
+            raise unprocessable("client_order_id must be unique")
+
+    def _record(self, body: OrderBody, now: dt.datetime, **lifecycle: Any) -> OrderRecord:
+        """A new order from the request's fields and its lifecycle fields, indexed by both ids."""
+        order = OrderRecord(
+            id=stable_id("order", f"{next(self._sequence)}:{body.client_order_id}"),
+            client_order_id=body.client_order_id,
+            symbol=body.symbol,
+            side=body.side,
+            time_in_force=body.time_in_force,
+            qty=body.qty,
+            notional=body.notional,
+            submitted_at=now,
+            **lifecycle,
+        )
         self.orders.append(order)
         self.orders_by_id[order.id] = order
         self.orders_by_client_id[order.client_order_id] = order
+        return order
 
     def _check_wash_trade(self, body: OrderBody) -> None:
         for other in self.orders:
