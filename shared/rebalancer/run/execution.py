@@ -13,12 +13,12 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from rebalancer.broker.base import Broker
-from rebalancer.broker.models import Order, OrderRequest, OrderSide
+from rebalancer.broker.models import Order
 from rebalancer.errors import BrokerError
-from rebalancer.run.result import OrderOutcome
+from rebalancer.run.result import Leg, OrderOutcome
 from rebalancer.run.settings import ExecutionSettings
 
 # Adapter error codes after which the order is known not to exist at the broker.
@@ -29,44 +29,6 @@ SETTLED = RETRYABLE | {"order-rejected"}
 
 T = TypeVar("T")
 R = TypeVar("R")
-
-
-@dataclass(frozen=True)
-class Leg:
-    """One order the run intends to place."""
-
-    client_order_id: str
-    symbol: str
-    side: OrderSide
-    qty: Decimal | None
-    notional: Decimal | None
-    decision_price: Decimal
-
-    def request(self) -> OrderRequest:
-        return OrderRequest(
-            self.symbol, self.side, self.client_order_id, qty=self.qty, notional=self.notional
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "client_order_id": self.client_order_id,
-            "symbol": self.symbol,
-            "side": self.side.value,
-            "qty": None if self.qty is None else str(self.qty),
-            "notional": None if self.notional is None else str(self.notional),
-            "decision_price": str(self.decision_price),
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Leg:
-        return cls(
-            client_order_id=str(data["client_order_id"]),
-            symbol=str(data["symbol"]),
-            side=OrderSide(data["side"]),
-            qty=None if data.get("qty") is None else Decimal(str(data["qty"])),
-            notional=None if data.get("notional") is None else Decimal(str(data["notional"])),
-            decision_price=Decimal(str(data["decision_price"])),
-        )
 
 
 @dataclass

@@ -24,7 +24,7 @@ import numpy as np
 
 from rebalancer.errors import StateError
 from rebalancer.market.history import PriceHistory
-from rebalancer.run.execution import Leg
+from rebalancer.run.result import Leg
 from rebalancer.run.serialize import to_json
 from rebalancer.state.base import RunRecords
 

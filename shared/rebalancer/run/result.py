@@ -1,4 +1,4 @@
-"""What a run returns and records: its status, the orders it placed and what happened to them.
+"""What a run returns and records: its status, the legs it placed and what happened to them.
 
 >>> RunStatus.COMPLETED.places_orders, RunStatus.HALTED.is_alert
 (True, True)
@@ -12,7 +12,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from rebalancer.broker.models import Order, OrderSide
+from rebalancer.broker.models import Order, OrderRequest, OrderSide
 
 
 class RunStatus(StrEnum):
@@ -42,8 +42,8 @@ class RunStatus(StrEnum):
 
 
 @dataclass(frozen=True)
-class OrderOutcome:
-    """One leg as executed: what was asked, the broker's final view, and execution quality."""
+class Leg:
+    """One order the run intends to place; its dict is the journal record written before it is sent."""
 
     client_order_id: str
     symbol: str
@@ -51,6 +51,38 @@ class OrderOutcome:
     qty: Decimal | None
     notional: Decimal | None
     decision_price: Decimal
+
+    def request(self) -> OrderRequest:
+        return OrderRequest(
+            self.symbol, self.side, self.client_order_id, qty=self.qty, notional=self.notional
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "client_order_id": self.client_order_id,
+            "symbol": self.symbol,
+            "side": self.side.value,
+            "qty": None if self.qty is None else str(self.qty),
+            "notional": None if self.notional is None else str(self.notional),
+            "decision_price": str(self.decision_price),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Leg:
+        return cls(
+            client_order_id=str(data["client_order_id"]),
+            symbol=str(data["symbol"]),
+            side=OrderSide(data["side"]),
+            qty=None if data.get("qty") is None else Decimal(str(data["qty"])),
+            notional=None if data.get("notional") is None else Decimal(str(data["notional"])),
+            decision_price=Decimal(str(data["decision_price"])),
+        )
+
+
+@dataclass(frozen=True)
+class OrderOutcome(Leg):
+    """One leg as executed: what was asked (the leg), the broker's final view, and execution quality."""
+
     order: Order | None = None  # None when the broker never accepted it
     error: str = ""  # the rejection or failure, with its code
     latency_s: float | None = None  # submit to final fill
@@ -80,12 +112,7 @@ class OrderOutcome:
     def to_dict(self) -> dict[str, Any]:
         order = self.order
         return {
-            "client_order_id": self.client_order_id,
-            "symbol": self.symbol,
-            "side": self.side.value,
-            "qty": None if self.qty is None else str(self.qty),
-            "notional": None if self.notional is None else str(self.notional),
-            "decision_price": str(self.decision_price),
+            **super().to_dict(),
             "order_id": None if order is None else order.order_id,
             "status": "not-placed" if order is None else order.status.value,
             "filled_qty": str(self.filled_qty),

@@ -22,10 +22,10 @@ from rebalancer.run.client_ids import belongs_to_run, client_order_id, made_by_r
 from rebalancer.run.context import RunContext
 from rebalancer.run.data_gate import check_bars
 from rebalancer.run.decide import Decision, LoadedStrategy, decide, needed_symbols
-from rebalancer.run.execution import Executor, Leg
+from rebalancer.run.execution import Executor
 from rebalancer.run.guards import SessionCalendar
 from rebalancer.run.record import code_version
-from rebalancer.run.result import OrderOutcome, RunStatus
+from rebalancer.run.result import Leg, OrderOutcome, RunStatus
 from rebalancer.run.serialize import to_json
 
 
