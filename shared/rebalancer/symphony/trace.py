@@ -151,10 +151,8 @@ class _Walker:
     def _filter_step(self, node: Filter, path: str) -> list[Item]:
         """Record the filter's ranking on this row; return the items it selected."""
         sel = self.evaluator.selection(node)
-        metric = (
-            node.metric.name if node.metric.window is None else f"{node.metric.name}({node.metric.window})"
-        )
         names = sel.names
+        metric = _metric_label(node.metric)
         description = f"select-{node.select} {node.count} by {metric} of [{', '.join(names)}]"
         present = sel.present[self.row]
         values = {n: float(v) for n, v, p in zip(names, sel.metrics[self.row], present, strict=True) if p}
