@@ -15,7 +15,6 @@ Environment (template.yaml sets all but the local-only ones):
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import os
 import socket
@@ -26,23 +25,12 @@ from typing import Any
 from rebalancer.aws.clients import AwsClients
 from rebalancer.aws.resources import StackResources
 from rebalancer.errors import ConfigError
-from rebalancer.state.base import Clock, SystemClock
+from rebalancer.state.base import BrokerClock, Clock, SystemClock
 from rebalancer.state.dynamodb import DynamoDBStore
 from rebalancer.state.s3 import S3RunRecords
 from rebalancer.state.secrets import SecretsManagerCredentials
 from rebalancer.state.sns import SnsNotifier
 from rebalancer.state.ssm import SsmHaltFlag
-
-
-class BrokerClock:
-    """The broker's own clock: a local emulator's simulated time."""
-
-    def __init__(self, broker: Any) -> None:
-        self._broker = broker
-
-    def now(self) -> dt.datetime:
-        stamp: dt.datetime = self._broker.get_clock().timestamp
-        return stamp.astimezone(dt.UTC)
 
 
 def _int_env(environ: Mapping[str, str], name: str, default: int) -> int:

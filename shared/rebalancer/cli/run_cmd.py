@@ -80,10 +80,11 @@ def _session(args: argparse.Namespace, settings: RunSettings) -> Iterator[Any]:
     from rebalancer.broker.credentials import AlpacaCredentials
     from rebalancer.run.decide import load_strategies, lookback_sessions, needed_symbols
     from rebalancer.run.local import EMULATOR_KEY, EMULATOR_SECRET, BrokerSession, adapters, emulator_session
+    from rebalancer.state.base import BrokerClock
 
     if args.base_url:
         broker, data = adapters(args.base_url, AlpacaCredentials(EMULATOR_KEY, EMULATOR_SECRET))
-        yield BrokerSession(broker, data, _BrokerClock(broker))
+        yield BrokerSession(broker, data, BrokerClock(broker))
         return
     strategies = load_strategies(settings.strategies)
     sessions = max(lookback_sessions(strategies), settings.lookback_sessions) + settings.lookback_margin + 60
@@ -91,17 +92,6 @@ def _session(args: argparse.Namespace, settings: RunSettings) -> Iterator[Any]:
         at=parse_at(args.at), symbols=needed_symbols(strategies), sessions=sessions
     ) as session:
         yield session
-
-
-class _BrokerClock:
-    """The broker's own clock (an external emulator's simulated time)."""
-
-    def __init__(self, broker: Any) -> None:
-        self.broker = broker
-
-    def now(self) -> dt.datetime:
-        stamp: dt.datetime = self.broker.get_clock().timestamp
-        return stamp.astimezone(dt.UTC)
 
 
 def _replay_command(args: argparse.Namespace) -> int:

@@ -238,3 +238,14 @@ class SystemClock:
 
     def now(self) -> dt.datetime:
         return dt.datetime.now(dt.UTC)
+
+
+class BrokerClock:
+    """The broker's own clock (a local emulator's simulated time): any object with get_clock()."""
+
+    def __init__(self, broker: Any) -> None:
+        self._broker = broker
+
+    def now(self) -> dt.datetime:
+        stamp: dt.datetime = self._broker.get_clock().timestamp
+        return stamp.astimezone(dt.UTC)
