@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 from pathlib import Path
 
@@ -205,6 +206,26 @@ def test_an_unfunded_account_halts_without_counting_a_failed_run(tmp_path: Path,
     assert "equity-nonpositive" in {d["code"] for d in result.denials}
     assert broker.submits == []
     assert ports.store.load_risk_state("paper")["consecutive_failures"] == 0
+
+
+def test_the_risk_state_is_read_once_and_recorded_as_used(tmp_path: Path, broker: FakeBroker) -> None:
+    """One store read per run: the state the risk engine assessed is the one inputs.json keeps for replay."""
+    now = et(DAY, "09:35")
+    ports, _ = make_ports(broker, HISTORY, now)
+    ports.store.save_risk_state("paper", {"consecutive_failures": 1})
+    reads: list[str] = []
+    load = ports.store.load_risk_state
+
+    def counted(env: str) -> dict[str, object] | None:
+        reads.append(env)
+        return load(env)
+
+    ports.store.load_risk_state = counted  # type: ignore[method-assign]
+    result = run(make_settings(tmp_path), ports, now)
+    assert result.status is RunStatus.COMPLETED, result.report
+    assert reads == ["paper"]
+    inputs = json.loads(ports.store.get_record(result.run_id, "inputs.json"))
+    assert inputs["risk_state"]["consecutive_failures"] == 1
 
 
 def test_an_order_the_adapter_could_not_resolve_is_looked_up_again_not_reported_unplaced(

@@ -72,9 +72,11 @@ class Trade:
         ctx = self.ctx
         needed = needed_symbols(self.strategies)
         snap = self._read(needed)
+        # Read once: the state the risk engine uses is the one inputs.json records for replay.
+        saved_state = ctx.ports.store.load_risk_state(ctx.settings.env)
         quality = check_bars(snap.history, self.calendar, needed, self.lookback)
         digest = ctx.recorder.put_bars(snap.history)
-        ctx.recorder.put_json("inputs.json", self._inputs(snap, digest, quality.to_dict()))
+        ctx.recorder.put_json("inputs.json", self._inputs(snap, digest, quality.to_dict(), saved_state))
         if not quality.ok:
             raise quality.to_error()
         decision = decide(self.strategies, snap.history, self.calendar.decision_date)
@@ -107,7 +109,7 @@ class Trade:
             snap.account,
             snap.positions,
             self.limits,
-            self._risk_state(),
+            RiskState() if saved_state is None else RiskState.from_dict(saved_state),
             universe,
             halt_flag=TradingState.from_flag(ctx.flag.value),
             today=ctx.key.session_date,
@@ -154,11 +156,9 @@ class Trade:
             return set(allowed)
         return needed_symbols(self.strategies) | set(decision.targets) | held
 
-    def _risk_state(self) -> RiskState:
-        saved = self.ctx.ports.store.load_risk_state(self.ctx.settings.env)
-        return RiskState() if saved is None else RiskState.from_dict(saved)
-
-    def _inputs(self, snap: Snapshot, digest: str, quality: dict[str, Any]) -> dict[str, Any]:
+    def _inputs(
+        self, snap: Snapshot, digest: str, quality: dict[str, Any], risk_state: dict[str, Any] | None
+    ) -> dict[str, Any]:
         settings = self.ctx.settings
         key = self.ctx.key
         return {
@@ -180,7 +180,7 @@ class Trade:
             "data_quality": quality,
             "plan_options": to_json(self.options),
             "risk_limits": to_json(self.limits),
-            "risk_state": self.ctx.ports.store.load_risk_state(settings.env),
+            "risk_state": risk_state,
         }
 
     # -- orders -------------------------------------------------------------------------------
