@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from rebalancer.symphony.forms import Atom, Form, Seq
+from rebalancer.symphony.forms import Atom, Form, Seq, map_pairs
 from rebalancer.symphony.nodes import COMPARISON_OPS, INDICATORS, Comparison, IndicatorRef, Metric
 from rebalancer.symphony.params import error_at, resolve_number, resolve_positive_int
 
@@ -64,7 +64,7 @@ def read_window(form: Form, params: Mapping[str, float], owner: str) -> int:
     """`{:window n}`, or a bare number/parameter keyword; must be a positive integer."""
     if isinstance(form, Seq) and form.kind == "map":
         window: int | None = None
-        for key, value in zip(form.items[0::2], form.items[1::2], strict=True):
+        for key, value in map_pairs(form):
             if not (isinstance(key, Atom) and key.kind == "keyword" and key.text == "window"):
                 raise error_at(
                     key,
