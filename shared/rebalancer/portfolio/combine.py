@@ -85,9 +85,7 @@ def combine_histories(
 
     A combined row is defined only where every allocated strategy's row is defined.
     """
-    shares = check_allocations(allocations, per_strategy)
-    if not shares:
-        raise ConfigError("no strategy has a positive allocation", code="allocation-sum", where="allocations")
+    shares = check_allocations(allocations, per_strategy)  # not empty: the allocations sum to 1
     histories = [per_strategy[name] for name in shares]
     dates = histories[0].dates
     if any(not np.array_equal(h.dates, dates) for h in histories):
