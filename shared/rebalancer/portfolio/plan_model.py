@@ -71,10 +71,11 @@ class PlanOptions:
 
 @dataclass(frozen=True)
 class PlannedOrder:
-    """One market DAY order to place: by qty, by notional, or a close of the whole position.
+    """One market DAY order to place: by qty or by notional.
 
     `price` is the reference price the plan used; `estimated_notional` is what the order is worth at it.
-    A close_position leg carries the held qty for information (the broker closes whatever is held).
+    A close_position leg (an exit) sells the exact held qty; the run sends it as a qty sell under its own
+    client_order_id, not through the broker's close-position call.
     """
 
     symbol: str
