@@ -51,23 +51,20 @@ def _account(broker: Any) -> str:
 
 def _fresh(broker: Any, data: Any, now: dt.datetime) -> str:
     """The latest daily bar is from the last session before today (what the run will decide on)."""
+    from rebalancer.run.guards import fetch_calendar
     from rebalancer.run.settings import NEW_YORK
 
-    today = now.astimezone(NEW_YORK).date()
-    sessions = [
-        day.date for day in broker.get_calendar(today - dt.timedelta(days=14), today) if day.date < today
-    ]
-    if not sessions:
-        raise DataError("the broker's calendar has no recent session", code="calendar-empty")
-    history = data.daily_history([FRESHNESS_SYMBOL], sessions[0], sessions[-1])
+    calendar = fetch_calendar(broker, now.astimezone(NEW_YORK).date(), lookback_sessions=5)
+    decision_date = calendar.decision_date  # the run's rule; calendar-empty when there is none
+    history = data.daily_history([FRESHNESS_SYMBOL], calendar.previous_sessions[0], decision_date)
     last = history.last_date
-    if last < sessions[-1]:
+    if last < decision_date:
         raise DataError(
-            f"the latest {FRESHNESS_SYMBOL} bar is {last}, not {sessions[-1]}",
+            f"the latest {FRESHNESS_SYMBOL} bar is {last}, not {decision_date}",
             code="data-stale",
             hint="the data feed lags; see docs/runbook.md, 'Data is stale'",
         )
-    return f"latest {FRESHNESS_SYMBOL} bar {last} (last session {sessions[-1]})"
+    return f"latest {FRESHNESS_SYMBOL} bar {last} (last session {decision_date})"
 
 
 def run_checks(runtime: StackRuntime) -> list[Check]:
