@@ -135,22 +135,20 @@ class _Runner:
                 "orders were already sent: re-invoke after the lease expires to resume and reconcile them"
             )
         per_strategy = decision.per_strategy if decision else {}
-        if self._finished_by_lease_holder():
+        records = not self._finished_by_lease_holder()
+        if records:
+            self._record(result, error)
+        else:
             result.warnings.append(
                 f"an earlier attempt of run {ctx.key.run_id} that held its lease finished and keeps its "
                 "records and ledger entry: this invocation recorded nothing"
             )
-            result.report = render_report(
-                result, env=ctx.settings.env, per_strategy=per_strategy, neutral=self._neutral
-            )[1]
-            self._notify(result, per_strategy)
-            return result
-        self._record(result, error)
-        result.report = render_report(
+        subject, result.report = render_report(
             result, env=ctx.settings.env, per_strategy=per_strategy, neutral=self._neutral
-        )[1]
-        self._persist(result, error)
-        self._notify(result, per_strategy)
+        )
+        if records:
+            self._persist(result, error)
+        self._notify(result, subject)
         return result
 
     def _finished_by_lease_holder(self) -> bool:
@@ -235,10 +233,8 @@ class _Runner:
             return
         ctx.ports.store.save_risk_state(ctx.settings.env, state.to_dict())
 
-    def _notify(self, result: RunResult, per_strategy: dict[str, dict[str, float]]) -> None:
-        ctx = self.ctx
-        env = ctx.settings.env
-        subject, body = render_report(result, env=env, per_strategy=per_strategy, neutral=self._neutral)
-        ctx.ports.notifier.send(subject, body)
+    def _notify(self, result: RunResult, subject: str) -> None:
+        notifier = self.ctx.ports.notifier
+        notifier.send(subject, result.report)
         if result.status.is_alert:
-            ctx.ports.notifier.send(*render_alert(result, env=env))
+            notifier.send(*render_alert(result, env=self.ctx.settings.env))
