@@ -12,11 +12,11 @@ from rebalancer.aws.events import EventError, parse_check_event, parse_rebalance
 from rebalancer.aws.health import Check
 from rebalancer.aws.invoke import LocalContext, load_handler
 from rebalancer.aws.resources import StackResources
-from rebalancer.aws.telemetry import account_health, run_status_metric
+from rebalancer.aws.telemetry import Telemetry, account_health, add_account_metrics, run_status_metric
 from rebalancer.aws.watchdog import check_session
 from rebalancer.aws.wiring import StackRuntime
 from rebalancer.cli.invoke_cmd import response_ok
-from rebalancer.errors import ConfigError
+from rebalancer.errors import ConfigError, StateError
 from rebalancer.state.base import LedgerEntry, SystemClock
 from rebalancer.state.memory import MemoryStore
 
@@ -71,6 +71,36 @@ def test_status_metrics_and_account_health() -> None:
     assert health == {"DataAgeHours": 65.58, "DrawdownPercent": 10.0}
     assert account_health({"account": {"equity": "nan?"}}, {"high_water_mark": "1"}, MONDAY) == {}
     assert account_health({}, None, MONDAY) == {}
+
+
+class _Recorder:
+    """Stands in for the Powertools Logger and Metrics: keeps what it was given."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, object]] = []
+
+    def warning(self, message: str, **kwargs: object) -> None:
+        self.calls.append((message, kwargs))
+
+    def add_metric(self, **kwargs: object) -> None:
+        self.calls.append(("metric", kwargs))
+
+
+class _UnreadableRecords(MemoryStore):
+    def get_record(self, run_id: str, name: str) -> bytes:
+        raise StateError(f"cannot read {run_id}/{name}", code="s3-read-failed")
+
+
+def test_account_metrics_skip_a_run_without_inputs_quietly_but_warn_on_a_read_failure() -> None:
+    logger, metrics = _Recorder(), _Recorder()
+    tel = Telemetry(logger, metrics)
+    assert add_account_metrics(tel, MemoryStore(), "paper", "paper-2026-11-02-open", MONDAY) == {}
+    assert logger.calls == []
+    assert add_account_metrics(tel, _UnreadableRecords(), "paper", "paper-2026-11-02-open", MONDAY) == {}
+    ((message, details),) = logger.calls
+    assert "not emitted" in message
+    assert "s3-read-failed" in str(details)
+    assert metrics.calls == []
 
 
 def _entry(status: str, day: int = 2, slot: str = "market-open") -> LedgerEntry:

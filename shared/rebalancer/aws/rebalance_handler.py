@@ -67,7 +67,7 @@ def handle_rebalance(event: Any, context: Any, runtime: StackRuntime, tel: Telem
     add_run_metrics(tel.metrics, result, time.monotonic() - started)
     account = {}
     if result.status.value not in _NO_NEW_INPUTS:
-        account = add_account_metrics(tel.metrics, runtime.store, settings.env, result.run_id, now)
+        account = add_account_metrics(tel, runtime.store, settings.env, result.run_id, now)
     response = {
         "status": result.status.value,
         "run_id": result.run_id,

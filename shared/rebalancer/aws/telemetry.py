@@ -111,17 +111,23 @@ def account_health(
 
 
 def add_account_metrics(
-    metrics: Any, store: Any, env: str, run_id: str, now: dt.datetime
+    tel: Telemetry, store: Any, env: str, run_id: str, now: dt.datetime
 ) -> dict[str, float]:
-    """Data age and drawdown when the run recorded its inputs (runs stopped earlier have none)."""
+    """Data age and drawdown when the run recorded its inputs (runs stopped earlier have none).
+
+    The run's outcome stands either way: a record that cannot be read only costs these metrics, with a
+    warning, since the drawdown alarm treats a missing value as not breaching.
+    """
     from aws_lambda_powertools.metrics import MetricUnit
 
     try:
         inputs = json.loads(store.get_record(run_id, "inputs.json"))
         values = account_health(inputs, store.load_risk_state(env), now)
-    except (StateError, ValueError):
+    except (StateError, ValueError) as err:
+        if not (isinstance(err, StateError) and err.code == "record-missing"):
+            tel.logger.warning("drawdown and data-age metrics not emitted", extra={"reason": str(err)})
         return {}
     units = {m.DATA_AGE: MetricUnit.NoUnit, m.DRAWDOWN: MetricUnit.Percent}
     for name, value in values.items():
-        metrics.add_metric(name=name, unit=units[name], value=value)
+        tel.metrics.add_metric(name=name, unit=units[name], value=value)
     return values
