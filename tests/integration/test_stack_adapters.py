@@ -233,3 +233,21 @@ def test_our_own_write_behind_a_lost_response_still_wins_the_lease(stack: LocalS
     store.complete_lease(KEY, "a", "completed")
     plain = DynamoDBStore(stack.names.table, records=None, clients=stack.clients)
     assert plain.acquire_lease(KEY, "b", T0, dt.timedelta(minutes=15)).status is LeaseStatus.COMPLETED
+
+
+@pytest.mark.parametrize("kind", ["risk", "ledger"])
+def test_a_corrupt_document_is_a_typed_state_error(stack: LocalStack, kind: str) -> None:
+    store = DynamoDBStore(stack.names.table, records=None, clients=stack.clients)
+    ddb = stack.clients.client("dynamodb")
+    if kind == "risk":
+        item = {"pk": {"S": "risk#paper"}, "sk": {"S": "state"}, "doc": {"S": "{not json"}}
+        ddb.put_item(TableName=stack.names.table, Item=item)
+        with pytest.raises(StateError) as err:
+            store.load_risk_state("paper")
+    else:
+        item = {"pk": {"S": "ledger#paper"}, "sk": {"S": "run-x"}, "entry": {"S": "{not json"}}
+        ddb.put_item(TableName=stack.names.table, Item=item)
+        with pytest.raises(StateError) as err:
+            store.recent_runs("paper")
+    assert err.value.code == "dynamodb-corrupt"
+    assert err.value.hint

@@ -166,7 +166,10 @@ class DynamoDBStore:
                 ConsistentRead=True,
             )
             for page in pages:
-                entries.extend(LedgerEntry.from_dict(json.loads(i["entry"]["S"])) for i in page["Items"])
+                entries.extend(
+                    LedgerEntry.from_dict(_document(i["entry"]["S"], f"a {env} ledger entry"))
+                    for i in page["Items"]
+                )
         return sorted(entries, key=lambda e: e.started_at, reverse=True)[:limit]
 
     # -- risk state ---------------------------------------------------------------------------
@@ -175,7 +178,7 @@ class DynamoDBStore:
         item = self._get(f"risk#{env}", "state")
         if item is None:
             return None
-        doc = json.loads(item["doc"]["S"])
+        doc = _document(item["doc"]["S"], f"the {env} risk state")
         if not isinstance(doc, dict):
             raise StateError(f"risk state of {env} is not a JSON object", code="risk-state-corrupt")
         return doc
@@ -207,3 +210,15 @@ class DynamoDBStore:
         with aws_errors(f"describe table {self.table}", code="dynamodb-read-failed", hint=_HINT):
             table = self._ddb.describe_table(TableName=self.table)["Table"]
         return {"name": str(table["TableName"]), "status": str(table["TableStatus"])}
+
+
+def _document(text: str, what: str) -> Any:
+    """A stored JSON document; a corrupt one is a typed error, not a bare JSONDecodeError."""
+    try:
+        return json.loads(text)
+    except ValueError as err:
+        raise StateError(
+            f"{what} in DynamoDB is not valid JSON: {err}",
+            code="dynamodb-corrupt",
+            hint="only rebalancer writes these items: inspect or delete the item, then re-run",
+        ) from None
