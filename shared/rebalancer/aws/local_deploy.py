@@ -67,12 +67,10 @@ def _emulator_scope(config_file: Path) -> tuple[set[str], int]:
     """The symbols the configured strategies need and how many sessions of history to serve."""
     from rebalancer.config.loader import load_config_with_sources
     from rebalancer.run.config_bridge import settings_from_config
-    from rebalancer.run.decide import load_strategies, lookback_sessions, needed_symbols
+    from rebalancer.run.local import emulator_scope
 
-    settings = settings_from_config(load_config_with_sources(config_file))
-    strategies = load_strategies(settings.strategies)
-    sessions = max(lookback_sessions(strategies), settings.lookback_sessions) + settings.lookback_margin + 60
-    return needed_symbols(strategies) | {"SPY"}, sessions
+    symbols, sessions = emulator_scope(settings_from_config(load_config_with_sources(config_file)))
+    return symbols | {"SPY"}, sessions
 
 
 @contextlib.contextmanager

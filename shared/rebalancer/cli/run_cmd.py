@@ -78,19 +78,22 @@ def _run_command(args: argparse.Namespace) -> int:
 @contextlib.contextmanager
 def _session(args: argparse.Namespace, settings: RunSettings) -> Iterator[Any]:
     from rebalancer.broker.credentials import AlpacaCredentials
-    from rebalancer.run.decide import load_strategies, lookback_sessions, needed_symbols
-    from rebalancer.run.local import EMULATOR_KEY, EMULATOR_SECRET, BrokerSession, adapters, emulator_session
+    from rebalancer.run.local import (
+        EMULATOR_KEY,
+        EMULATOR_SECRET,
+        BrokerSession,
+        adapters,
+        emulator_scope,
+        emulator_session,
+    )
     from rebalancer.state.base import BrokerClock
 
     if args.base_url:
         broker, data = adapters(args.base_url, AlpacaCredentials(EMULATOR_KEY, EMULATOR_SECRET))
         yield BrokerSession(broker, data, BrokerClock(broker))
         return
-    strategies = load_strategies(settings.strategies)
-    sessions = max(lookback_sessions(strategies), settings.lookback_sessions) + settings.lookback_margin + 60
-    with emulator_session(
-        at=parse_at(args.at), symbols=needed_symbols(strategies), sessions=sessions
-    ) as session:
+    symbols, sessions = emulator_scope(settings)
+    with emulator_session(at=parse_at(args.at), symbols=symbols, sessions=sessions) as session:
         yield session
 
 

@@ -18,8 +18,9 @@ from rebalancer.broker.alpaca import AlpacaBroker
 from rebalancer.broker.credentials import AlpacaCredentials
 from rebalancer.broker.ratelimit import RateLimiter
 from rebalancer.market.alpaca_source import AlpacaMarketData
+from rebalancer.run.decide import load_strategies, lookback_sessions, needed_symbols
 from rebalancer.run.ports import Ports
-from rebalancer.run.settings import NEW_YORK
+from rebalancer.run.settings import NEW_YORK, RunSettings
 from rebalancer.state.base import Clock, HaltFlag, Notifier, Store
 
 EMULATOR_KEY, EMULATOR_SECRET = "emulator-key", "emulator-secret"
@@ -51,6 +52,14 @@ def adapters(
     broker = AlpacaBroker(credentials, base_url=base_url, limiter=limiter, max_parallel=max_parallel)
     data = AlpacaMarketData(credentials, base_url=base_url, limiter=limiter)
     return broker, data
+
+
+def emulator_scope(settings: RunSettings) -> tuple[set[str], int]:
+    """The symbols the configured strategies need and how many sessions of history the emulator serves:
+    the run's lookback and margin plus 60 sessions of slack (holidays, a later --at)."""
+    strategies = load_strategies(settings.strategies)
+    sessions = max(lookback_sessions(strategies), settings.lookback_sessions) + settings.lookback_margin + 60
+    return needed_symbols(strategies), sessions
 
 
 @contextlib.contextmanager
