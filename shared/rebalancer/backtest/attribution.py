@@ -4,9 +4,22 @@ Each session's market profit on a symbol is split among the strategies in propor
 asked of that symbol at the decision the portfolio last traded to (allocation x the strategy's weight).
 Contributions are fractions of the initial equity; with the costs line they add up to the total return.
 
-    >>> per_strategy = {"tecl": tecl_weights, "klm": klm_weights}
-    >>> shares = contributions(result, per_strategy, {"tecl": 0.5, "klm": 0.5})  # doctest: +SKIP
-    >>> sum(shares.values())  # the portfolio's total return  # doctest: +SKIP
+    >>> import numpy as np
+    >>> from rebalancer.backtest.options import BacktestOptions
+    >>> from rebalancer.backtest.simulate import simulate
+    >>> from rebalancer.market.history import PriceHistory
+    >>> from rebalancer.portfolio.combine import combine_histories
+    >>> from rebalancer.symphony.weights import WeightHistory
+    >>> history = PriceHistory.from_columns(
+    ...     ["2024-01-02", "2024-01-03"], {"SPY": [100.0, 110.0], "BIL": [50.0, 50.0]})
+    >>> per_strategy = {name: WeightHistory(history.dates, (symbol,), np.ones((2, 1)))
+    ...                 for name, symbol in (("spy", "SPY"), ("bil", "BIL"))}
+    >>> allocations = {"spy": 0.5, "bil": 0.5}
+    >>> combined = combine_histories(per_strategy, allocations)
+    >>> result = simulate(combined, history, BacktestOptions(cash_buffer=0.0))
+    >>> shares = contributions(result, per_strategy, allocations)
+    >>> round(shares["spy"], 6), round(shares["bil"], 6), round(sum(shares.values()), 6)  # total return
+    (0.05, 0.0, 0.05)
 """
 
 from __future__ import annotations

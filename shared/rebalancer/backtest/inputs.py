@@ -1,7 +1,11 @@
 """What a backtest reads: strategy files with their allocations, and market data (CSV or synthetic).
 
->>> specs = strategy_specs(["tecl", "klm"], ["tecl=0.6", "klm=0.4"])  # doctest: +SKIP
->>> history = load_market(needed_symbols(specs, "SPY"), None)      # synthetic market  # doctest: +SKIP
+>>> strategies = load_strategies(strategy_specs(["tecl", "klm"], ["tecl=0.6", "klm=0.4"]))
+>>> [(s.name, s.allocation) for s in strategies]
+[('tecl', 0.6), ('klm', 0.4)]
+>>> history = load_market(needed_symbols(strategies, "SPY"), None)   # the synthetic market
+>>> "SPY" in history.symbols
+True
 """
 
 from __future__ import annotations

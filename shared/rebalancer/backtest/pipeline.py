@@ -1,10 +1,12 @@
 """A whole backtest: evaluate every strategy once (vectorized), combine, simulate, summarize, write outputs.
 
+>>> from rebalancer.backtest.inputs import load_market, load_strategies, needed_symbols, strategy_specs
 >>> strategies = load_strategies(strategy_specs([], []))                     # the three built-ins
->>> history = load_market(needed_symbols(strategies, "SPY"), None)
+>>> history = load_market(needed_symbols(strategies, "SPY"), None)           # the synthetic market
 >>> run = run_backtest(strategies, history, BacktestOptions(), benchmark="SPY")
->>> run.document["portfolio"]["sharpe"]  # doctest: +SKIP
->>> write_outputs(run, Path("/tmp/bt"))  # doctest: +SKIP
+>>> sorted(run.document["strategies"]), run.document["benchmark"]["symbol"]
+(['klm', 'nuclear', 'tecl'], 'SPY')
+>>> paths = write_outputs(run, Path("/tmp/bt"))  # doctest: +SKIP
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """The backtest's JSON document (schema "rebalancer.backtest/1", documented in docs/backtesting.md).
 
->>> doc = summarize(result, benchmark=benchmark_curve(history, "SPY", result.dates))  # doctest: +SKIP
+>>> curve = benchmark_curve(history, "SPY", result.dates, result.options.initial_equity)  # doctest: +SKIP
+>>> doc = summarize(result, benchmark=curve)  # doctest: +SKIP
 >>> doc["portfolio"]["sharpe"], doc["benchmark"]["symbol"]  # doctest: +SKIP
 """
 
