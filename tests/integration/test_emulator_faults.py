@@ -172,3 +172,14 @@ def test_the_control_api_scripts_clock_faults_and_account(emu: EmulatorServer) -
     assert "unknown fault kind" in bad.json()["message"]
     requests.delete(f"{control}/faults", timeout=5)
     assert emu.faults.rules == []
+
+
+def test_the_control_api_refuses_bad_values_with_a_400_and_changes_nothing(emu: EmulatorServer) -> None:
+    control = f"{emu.url}/_emulator"
+    before = emu.clock.now()
+    for body in ({"advance": "soon"}, {"advance": None}, {"set": "2024-11-29T09:35", "freeze": "yes"}):
+        answer = requests.post(f"{control}/clock", json=body, timeout=5)
+        assert (answer.status_code, emu.clock.now(), emu.clock.frozen) == (400, before, True), body
+    for cash in ("NaN", "Infinity"):
+        assert requests.post(f"{control}/account", json={"cash": cash}, timeout=5).status_code == 400
+    assert emu.state.cash == Decimal(100000)

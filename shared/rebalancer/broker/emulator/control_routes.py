@@ -65,13 +65,18 @@ class ControlRoutes:
         return Response(404, {"message": f"no control endpoint {method} {PREFIX}{name}"})
 
     def _set_clock(self, payload: dict[str, Any]) -> None:
+        # Every value is checked before the clock moves, so a refused request changes nothing.
+        freeze = payload.get("freeze")
+        if freeze is not None and not isinstance(freeze, bool):
+            raise ConfigError(f"freeze must be true or false, got {freeze!r}", where="freeze")
+        advance = _decimal(payload["advance"], "advance") if "advance" in payload else None
         if "set" in payload:
             self.clock.set(str(payload["set"]))
-        if "advance" in payload:
-            self.clock.advance(float(payload["advance"]))
-        if payload.get("freeze") is True:
+        if advance is not None:
+            self.clock.advance(float(advance))
+        if freeze is True:
             self.clock.freeze()
-        elif payload.get("freeze") is False:
+        elif freeze is False:
             self.clock.unfreeze()
 
     def _clock_json(self) -> dict[str, object]:
@@ -121,6 +126,9 @@ def _json_object(body: bytes) -> dict[str, Any]:
 
 def _decimal(value: object, where: str) -> Decimal:
     try:
-        return Decimal(str(value))
+        number = Decimal(str(value))
     except InvalidOperation:
-        raise ConfigError(f"{where} must be a number, got {value!r}", where=where) from None
+        number = Decimal("NaN")
+    if not number.is_finite():
+        raise ConfigError(f"{where} must be a number, got {value!r}", where=where)
+    return number
