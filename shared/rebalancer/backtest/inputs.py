@@ -20,8 +20,7 @@ from rebalancer.market.history import PriceHistory
 from rebalancer.symphony.library import BUILTIN_ALLOCATIONS, resolve_strategy, strategy_name
 from rebalancer.symphony.nodes import Symphony
 from rebalancer.symphony.reader import load_symphony
-
-ALLOCATION_TOLERANCE = 1e-9
+from rebalancer.symphony.weights import WEIGHT_TOLERANCE
 
 
 @dataclass(frozen=True)
@@ -81,7 +80,7 @@ def strategy_specs(strategies: Sequence[str], allocation_items: Iterable[str]) -
             where="--allocation",
         )
     total = sum(allocations.values())
-    if abs(total - 1.0) > ALLOCATION_TOLERANCE:
+    if abs(total - 1.0) > WEIGHT_TOLERANCE:
         raise ConfigError(
             f"allocations sum to {total:g}, not 1",
             code="allocation-sum",
