@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from rebalancer.broker.emulator.wire import ApiError, bad_request
+from rebalancer.broker.emulator.wire import bad_request, unprocessable
 
 JsonValue = Any
 
@@ -51,9 +51,9 @@ class RequestContext:
         try:
             value = json.loads(self.body or b"null", parse_float=Decimal)
         except (ValueError, UnicodeDecodeError):
-            raise ApiError(400, 40010000, "request body format is invalid") from None
+            raise bad_request("request body format is invalid") from None
         if not isinstance(value, dict):
-            raise ApiError(400, 40010000, "request body format is invalid")
+            raise bad_request("request body format is invalid")
         return value
 
     def int_param(self, name: str, default: int, *, low: int, high: int) -> int:
@@ -65,7 +65,7 @@ class RequestContext:
         except ValueError:
             raise bad_request(f"invalid {name}: {text!r}") from None
         if not low <= value <= high:
-            raise ApiError(422, 40010001, f"{name} must be between {low} and {high}")
+            raise unprocessable(f"{name} must be between {low} and {high}")
         return value
 
 

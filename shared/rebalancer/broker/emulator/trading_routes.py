@@ -18,10 +18,10 @@ from rebalancer.broker.emulator.wire import (
     ApiError,
     bad_request,
     dec_str,
+    not_found,
     ny_stamp,
     stable_id,
     unprocessable,
-    utc_stamp,
 )
 
 
@@ -117,7 +117,7 @@ class TradingRoutes:
             if stable_id("asset", known) == key:
                 return known
         if symbol not in self.broker.positions:
-            raise ApiError(404, 40410000, "position does not exist")
+            raise not_found("position does not exist")
         return symbol
 
     def position(self, ctx: RequestContext) -> Response:
@@ -169,7 +169,7 @@ class TradingRoutes:
         for symbol in self.prices.history.symbols:
             if key.upper() == symbol or key == stable_id("asset", symbol):
                 return symbol
-        raise ApiError(404, 40410000, "asset not found")
+        raise not_found("asset not found")
 
     def asset(self, ctx: RequestContext) -> Response:
         return Response(200, self._asset_json(self._asset_symbol(ctx.params["symbol"])))
@@ -240,7 +240,7 @@ class TradingRoutes:
     def order_by_client_id(self, ctx: RequestContext) -> Response:
         order = self.broker.orders_by_client_id.get(ctx.query.get("client_order_id", ""))
         if order is None:
-            raise ApiError(404, 40410000, "order not found")
+            raise not_found("order not found")
         return Response(200, self._polled(order, ctx.now))
 
     def list_orders(self, ctx: RequestContext) -> Response:
@@ -307,4 +307,4 @@ def _query_instant(ctx: RequestContext, name: str) -> dt.datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
-__all__ = ["TradingRoutes", "utc_stamp"]
+__all__ = ["TradingRoutes"]
