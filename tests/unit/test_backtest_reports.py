@@ -81,6 +81,12 @@ def test_benchmark_starts_where_its_prices_start():
     assert curve.equity.tolist() == [1000.0, 1200.0]
 
 
+def test_benchmark_keeps_its_last_price_over_a_gap():
+    days = ["2024-01-02", "2024-01-03", "2024-01-04"]
+    h = PriceHistory.from_columns(days, {"X": [10.0, np.nan, 12.0], "Y": [1.0, 1.0, 1.0]})
+    assert benchmark_curve(h, "X", h.dates, 1000.0).equity.tolist() == [1000.0, 1000.0, 1200.0]
+
+
 def test_outputs_are_pngs_and_one_self_contained_html(run, tmp_path):
     paths = write_outputs(run, tmp_path / "out", title="Test report")
     for name in ("equity", "drawdown", "allocation", "monthly_returns"):

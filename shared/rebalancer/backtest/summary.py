@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from rebalancer.backtest.metrics import exposure, performance, turnover
-from rebalancer.backtest.simulate import BacktestResult
+from rebalancer.backtest.simulate import BacktestResult, forward_filled
 from rebalancer.errors import DataError
 from rebalancer.market.history import DateArray, PriceHistory
 
@@ -44,9 +44,7 @@ def benchmark_curve(history: PriceHistory, symbol: str, dates: DateArray, initia
             hint="pick another --benchmark or widen the range",
         )
     start = int(defined[0])
-    segment = prices[start:]
-    last_seen = np.maximum.accumulate(np.where(np.isfinite(segment), np.arange(len(segment)), 0))
-    filled = segment[last_seen]  # forward-fill gaps
+    filled = forward_filled(prices[start:, None])[:, 0]  # gaps keep the last price
     return BenchmarkCurve(symbol, dates[start:], initial * filled / filled[0])
 
 
