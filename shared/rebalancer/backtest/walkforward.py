@@ -156,10 +156,11 @@ def _window_report(
     span: Window,
     points: Sequence[Params],
     per_point: Sequence[Mapping[str, Any]],
+    *,
+    best: int,
     metric: str,
     history: PriceHistory,
 ) -> dict[str, Any]:
-    best = _choose(per_point, metric)
     oos_scores = [_score(p["out_of_sample"], metric) for p in per_point]
     finite = [s for s in oos_scores if math.isfinite(s)]
     return {
@@ -207,8 +208,9 @@ def walk_forward(
             weights = [_evaluate_point(specs, p, history) for p in points]
         else:
             weights = list(executor.map(_evaluate_in_worker, itertools.repeat(specs), points))
-        first = max(simulation_window(w, history, options)[0] for w in weights)
-        last = min(simulation_window(w, history, options)[1] for w in weights)
+        bounds = [simulation_window(w, history, options) for w in weights]
+        first = max(lo for lo, _ in bounds)
+        last = min(hi for _, hi in bounds)
         spans = windows(first, last, settings)
         if not spans:
             raise ConfigError(
@@ -226,12 +228,14 @@ def walk_forward(
     finally:
         if executor is not None:
             executor.shutdown()
+    metric = settings.metric
+    chosen = [_choose([p[i] for p in per_point], metric) for i in range(len(spans))]
     reports = [
-        _window_report(span, points, [p[i] for p in per_point], settings.metric, history)
+        _window_report(
+            span, points, [p[i] for p in per_point], best=chosen[i], metric=metric, history=history
+        )
         for i, span in enumerate(spans)
     ]
-    chosen = [_choose([p[i] for p in per_point], settings.metric) for i in range(len(spans))]
-    metric = settings.metric
     in_scores = [w["in_sample_metrics"][metric] for w in reports]
     oos_scores = [w["out_of_sample_metrics"][metric] for w in reports]
     return {
