@@ -91,8 +91,10 @@ def test_the_price_model_handles_missing_opens_and_the_end_of_data() -> None:
     )  # before its first price
     assert model.price_at("QQQ", at_open) is None
     assert model.previous_close("SPY", dt.datetime(2024, 1, 3, 20, tzinfo=NEW_YORK)) == Decimal("100.00")
-    bars = model.closed_bars("NEW", at_open + dt.timedelta(hours=8), at_open - dt.timedelta(days=5), at_open)
-    assert [(b.day.isoformat(), b.open, b.close) for b in bars] == [("2024-01-03", 5.0, 5.0)]
+    week_before = at_open - dt.timedelta(days=5)
+    rows = model.closed_bar_rows("NEW", at_open + dt.timedelta(hours=8), week_before, at_open)
+    bars = model.bars_json("NEW", rows)
+    assert [(b["t"], b["o"], b["c"]) for b in bars] == [("2024-01-03T05:00:00Z", 5.0, 5.0)]
 
 
 def test_prices_keep_exchange_precision_and_decimals_print_plainly() -> None:

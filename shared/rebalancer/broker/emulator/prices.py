@@ -16,8 +16,6 @@ are served only for sessions that have closed, so a client can never see a futur
 from __future__ import annotations
 
 import datetime as dt
-import functools
-from dataclasses import dataclass
 from decimal import Decimal
 
 import numpy as np
@@ -36,22 +34,9 @@ def to_price(value: float) -> Decimal:
     return price.quantize(_CENT if price >= 1 else _TICK)
 
 
-@functools.lru_cache(maxsize=65_536)
 def bar_timestamp(day: dt.date) -> dt.datetime:
     """Alpaca stamps a daily bar at New York midnight of the session, expressed in UTC."""
     return dt.datetime(day.year, day.month, day.day, tzinfo=NEW_YORK).astimezone(UTC)
-
-
-@functools.lru_cache(maxsize=65_536)
-def _bar_stamp_text(day: dt.date) -> str:
-    return bar_timestamp(day).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-@dataclass(frozen=True)
-class DailyBar:
-    day: dt.date
-    open: float
-    close: float
 
 
 def bar_json(stamp: str, opened: float, close: float) -> dict[str, object]:
@@ -187,13 +172,6 @@ class PriceModel:
             stamp = bar_timestamp(day).strftime("%Y-%m-%dT%H:%M:%SZ")
             self._stamps[epoch_day] = stamp
         return stamp
-
-    def closed_bars(
-        self, symbol: str, now: dt.datetime, start: dt.datetime, end: dt.datetime, *, hold_back: int = 0
-    ) -> list[DailyBar]:
-        rows = self.closed_bar_rows(symbol, now, start, end, hold_back=hold_back)
-        opened, close = self._bar_prices(symbol, rows)
-        return [DailyBar(self.day_of(int(r)), o, c) for r, o, c in zip(rows, opened, close, strict=True)]
 
 
 def _first_bar_day(start: dt.datetime) -> dt.date:
