@@ -72,17 +72,16 @@ class FillEngine:
 
     def advance(self, order: OrderRecord, now: dt.datetime) -> None:
         """Idempotent for a given `now`: first fill once fillable, then expiry once past the close."""
-        expired = order.expires_at is not None and now >= order.expires_at
         if (
             order.parts_filled == 0
             and now >= order.fillable_at
             and not self._past_expiry(order, order.fillable_at)
         ):
             self._fill_part(order, order.fillable_at)
-        if order.is_open and expired:
+        if order.is_open and order.expires_at is not None and now >= order.expires_at:
             order.status = "expired"
             order.expired_at = order.expires_at
-            order.touch(now if order.expires_at is None else order.expires_at)
+            order.touch(order.expires_at)
 
     def next_part(self, order: OrderRecord, now: dt.datetime) -> None:
         if not order.is_open or order.parts_filled == 0 or self._past_expiry(order, now):
@@ -129,5 +128,5 @@ class FillEngine:
         assert order.target_qty is not None
         if part >= order.parts:
             return order.target_qty
-        step = Decimal(1) if self.config.is_fractionable(order.symbol) is False else _NANO_SHARE
+        step = _NANO_SHARE if self.config.is_fractionable(order.symbol) else Decimal(1)
         return (order.target_qty * part / order.parts).quantize(step, rounding=ROUND_DOWN)
