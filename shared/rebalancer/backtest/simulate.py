@@ -64,13 +64,6 @@ class BacktestResult:
     options: BacktestOptions
 
     @property
-    def daily_returns(self) -> npt.NDArray[np.float64]:
-        """Return of each session over the previous close (first session: 0)."""
-        returns = np.zeros(len(self.equity))
-        returns[1:] = self.equity[1:] / self.equity[:-1] - 1.0
-        return returns
-
-    @property
     def weights_held(self) -> FloatMatrix:
         """Actual allocation at each close: holdings / equity (the rest is cash)."""
         return self.holdings / self.equity[:, None]

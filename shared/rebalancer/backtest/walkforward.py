@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from rebalancer.backtest.inputs import StrategySpec, load_strategies
-from rebalancer.backtest.metrics import performance
+from rebalancer.backtest.metrics import daily_returns, performance
 from rebalancer.backtest.options import BacktestOptions
 from rebalancer.backtest.pipeline import combined_weights, evaluate_all
 from rebalancer.backtest.simulate import simulate, simulation_window
@@ -134,9 +134,9 @@ def _simulate_windows(
             metrics = performance(result.dates, result.equity, initial=options.initial_equity)
             results[label] = {k: metrics[k] for k in METRICS}
             if label == "out_of_sample":
-                returns = result.daily_returns
-                returns[0] = result.equity[0] / options.initial_equity - 1.0  # the buy-in session
-                results["oos_returns"] = returns.tolist()
+                # From the initial capital, so the first session's return includes the buy-in.
+                curve = np.concatenate([[options.initial_equity], result.equity])
+                results["oos_returns"] = daily_returns(curve).tolist()
                 results["oos_dates"] = [str(d) for d in result.dates]
         out.append(results)
     return out
@@ -183,9 +183,8 @@ def _stitched(
     dates = [d for window in picked for d in window["oos_dates"]]
     if not dates:
         return {}
-    equity = np.concatenate([[1.0], np.cumprod(1.0 + np.asarray(returns))])
-    days = np.array([np.datetime64(dates[0]) - 1, *dates], dtype="datetime64[D]")
-    metrics = performance(days, equity)
+    equity = np.cumprod(1.0 + np.asarray(returns), dtype=np.float64)
+    metrics = performance(np.array(dates, dtype="datetime64[D]"), equity, initial=1.0)
     return {
         k: metrics[k] for k in ("total_return", "annualized_return", "volatility", "sharpe", "max_drawdown")
     }
