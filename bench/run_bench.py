@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import sys
 import tempfile
 import time
 from dataclasses import replace
@@ -86,7 +87,7 @@ def _one_run(settings: RunSettings, history, exits: list[str], latency: float, p
         }
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--latency", type=float, default=0.05)
     parser.add_argument("--symbols", type=int, default=50)
@@ -125,9 +126,11 @@ def main() -> None:
         f"  ratio peer/rebalancer: round trips {naive['critical'] / ours['critical']:.1f}x, "
         f"wall {naive['wall'] / ours['wall']:.1f}x"
     )
-    verdict = "OK" if ours["critical"] <= 10 else "OVER TARGET"
+    met = ours["critical"] <= 10
+    verdict = "OK" if met else "OVER TARGET"
     print(f"  target <= 10 round trips besides polling: {verdict} ({ours['critical']})")
+    return 0 if met else 1
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
