@@ -72,8 +72,7 @@ def _check_amounts(qty: Decimal | None, notional: Decimal | None, *, tif: str, f
             raise unprocessable("requested asset is not fractionable")
         if tif != "day":
             raise unprocessable("notional orders must be DAY orders")
-        if notional < 1:
-            raise forbidden("cost basis must be >= 1")
+        check_not_too_small(notional)
 
 
 def _text(body: Mapping[str, object], key: str, *, required: bool) -> str:
