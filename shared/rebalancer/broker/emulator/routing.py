@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import re
@@ -118,10 +119,7 @@ class RequestLog:
 
     def set_status(self, index: int, status: int) -> None:
         with self._lock:
-            old = self._records[index]
-            self._records[index] = RequestRecord(
-                old.method, old.path, old.query, old.at, old.sim_time, old.endpoint, status
-            )
+            self._records[index] = dataclasses.replace(self._records[index], status=status)
 
     @property
     def records(self) -> list[RequestRecord]:
