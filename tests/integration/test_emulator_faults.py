@@ -177,9 +177,18 @@ def test_the_control_api_scripts_clock_faults_and_account(emu: EmulatorServer) -
 def test_the_control_api_refuses_bad_values_with_a_400_and_changes_nothing(emu: EmulatorServer) -> None:
     control = f"{emu.url}/_emulator"
     before = emu.clock.now()
-    for body in ({"advance": "soon"}, {"advance": None}, {"set": "2024-11-29T09:35", "freeze": "yes"}):
+    bad = [{"advance": "soon"}, {"advance": None}, {"set": "2024-11-29T09:35", "freeze": "yes"}]
+    bad.append({"set": "soon", "advance": 30})
+    for body in bad:
         answer = requests.post(f"{control}/clock", json=body, timeout=5)
         assert (answer.status_code, emu.clock.now(), emu.clock.frozen) == (400, before, True), body
     for cash in ("NaN", "Infinity"):
         assert requests.post(f"{control}/account", json={"cash": cash}, timeout=5).status_code == 400
     assert emu.state.cash == Decimal(100000)
+
+
+def test_the_control_api_freezes_a_running_clock_exactly_at_the_time_it_sets() -> None:
+    with EmulatorServer(small_history(), start_at="2024-11-26T10:00") as running:
+        body = {"set": "2024-11-29T09:35", "freeze": True}
+        clock = requests.post(f"{running.url}/_emulator/clock", json=body, timeout=5).json()
+    assert (clock["now"], clock["frozen"]) == ("2024-11-29T14:35:00+00:00", True)

@@ -18,7 +18,7 @@ import json
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from rebalancer.broker.emulator.clock import SimClock
+from rebalancer.broker.emulator.clock import SimClock, parse_instant
 from rebalancer.broker.emulator.faults import FaultInjector
 from rebalancer.broker.emulator.routing import RequestLog, Response
 from rebalancer.broker.emulator.state import PaperBroker
@@ -69,14 +69,15 @@ class ControlRoutes:
         freeze = payload.get("freeze")
         if freeze is not None and not isinstance(freeze, bool):
             raise ConfigError(f"freeze must be true or false, got {freeze!r}", where="freeze")
+        instant = parse_instant(str(payload["set"])) if "set" in payload else None
         advance = _decimal(payload["advance"], "advance") if "advance" in payload else None
-        if "set" in payload:
-            self.clock.set(str(payload["set"]))
+        if freeze is True:  # first, so that a set or an advance lands exactly, not a few µs later
+            self.clock.freeze()
+        if instant is not None:
+            self.clock.set(instant)
         if advance is not None:
             self.clock.advance(float(advance))
-        if freeze is True:
-            self.clock.freeze()
-        elif freeze is False:
+        if freeze is False:
             self.clock.unfreeze()
 
     def _clock_json(self) -> dict[str, object]:
