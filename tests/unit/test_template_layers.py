@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from rebalancer.aws.cfn_yaml import load_template
-from rebalancer.aws.package_size import FunctionSize, main, measure, report
+from rebalancer_tools.local.cfn_yaml import load_template
+from rebalancer_tools.local.package_size import FunctionSize, main, measure, report
 
 ROOT = Path(__file__).resolve().parents[2]
 PIN = re.compile(r"^([A-Za-z0-9_.\-\[\]]+)==([^\s;]+)$")
