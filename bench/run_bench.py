@@ -22,8 +22,9 @@ from pathlib import Path
 
 from rebalancer.alpaca.credentials import AlpacaCredentials
 from rebalancer.run import ExecutionSettings, RunSettings, StrategySpec, run
-from rebalancer.run.decide import decide, load_strategies
+from rebalancer.run.decide import decide
 from rebalancer.state.memory import MemoryHaltFlag, MemoryNotifier, MemoryStore
+from rebalancer.strategies import load_strategies
 from rebalancer_emulator import EmulatorConfig, EmulatorServer
 from rebalancer_research.market.synthetic import synthetic_market
 from rebalancer_tools.local.emulator_session import EMULATOR_KEY, EMULATOR_SECRET, BrokerSession, adapters

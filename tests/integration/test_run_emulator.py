@@ -36,7 +36,7 @@ def _settings(
 
 
 def _symbols(settings: RunSettings) -> set[str]:
-    from rebalancer.run.decide import load_strategies, needed_symbols
+    from rebalancer.strategies import load_strategies, needed_symbols
 
     return needed_symbols(load_strategies(settings.strategies)) | {"AAPL"}
 
