@@ -12,13 +12,13 @@ from rebalancer.config.loader import load_config_with_sources
 from rebalancer.run import RunStatus, run
 from rebalancer.run.config_bridge import settings_from_config
 from rebalancer.run.settings import NEW_YORK
-from rebalancer.state.memory import MemoryHaltFlag, MemoryNotifier, MemoryStore
 from rebalancer.strategies import load_strategies, specs_from_arguments
 from rebalancer_research.backtest.options import BacktestOptions
 from rebalancer_research.backtest.pipeline import combined_weights, evaluate_all
 from rebalancer_research.backtest.simulate import simulate
 from rebalancer_research.market.synthetic import synthetic_market
 from rebalancer_tools.local.emulator_session import emulator_session
+from rebalancer_tools.local.memory import MemoryHaltFlag, MemoryNotifier, MemoryStore
 
 pytestmark = pytest.mark.integration
 
