@@ -6,7 +6,7 @@ weight down pro rata. The run plans orders from the limited targets; `assess` (r
 
 >>> limited = limit_targets({"TQQQ": 0.7, "XYZ": 0.3}, RiskLimits(max_symbol_weight=Decimal("0.5")), {"TQQQ"})
 >>> limited.weights, [d.code for d in limited.denials]
-({'TQQQ': Decimal('0.5')}, ['symbol-not-in-universe', 'max-weight-clipped'])
+({'TQQQ': Decimal('0.5')}, ['max-weight-clipped', 'symbol-not-in-universe'])
 """
 
 from __future__ import annotations
