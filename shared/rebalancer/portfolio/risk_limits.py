@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
+from enum import StrEnum
 from typing import Any
 
 from rebalancer.errors import ConfigError
@@ -24,7 +25,7 @@ from rebalancer.portfolio.risk_state import TradingState
 WEIGHT_QUANTUM = Decimal("1e-12")
 
 
-class RiskCode:
+class RiskCode(StrEnum):
     """Stable reason codes for every clip, denial and trip (records and reports use them verbatim)."""
 
     MAX_WEIGHT_CLIPPED = "max-weight-clipped"
