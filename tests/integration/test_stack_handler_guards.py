@@ -110,6 +110,17 @@ def test_a_malformed_event_is_a_clear_error_and_no_trade(local: LocalDeployment)
     assert "event-invalid" in alert.subject
 
 
+def test_an_event_scheduled_in_2099_is_refused_not_run_as_today(local: LocalDeployment) -> None:
+    before = _orders(local)
+    event = {**local.scheduled_event(), "scheduled_time": "2099-11-02T14:35:00Z"}
+    response = local.invoke("rebalance", event)
+    assert response["status"] == "failed"
+    assert response["error"]["code"] == "event-time-in-future"
+    assert _orders(local) == before
+    (alert,) = local.inbox.messages()
+    assert "event-time-in-future" in alert.subject
+
+
 def test_a_late_event_is_skipped_and_alerted(local: LocalDeployment) -> None:
     before = _orders(local)
     late = local.scheduled_event(local.session.now() - dt.timedelta(hours=3))
