@@ -182,7 +182,10 @@ def test_resume_and_reduce_write_the_flag(local: LocalDeployment, capsys: pytest
     assert cli_main(["reduce", "--env", "paper"]) == 0
     assert "sells only" in capsys.readouterr().out
     assert cli_main(["resume", "--env", "paper"]) == 0
-    assert capsys.readouterr().out.strip() == "/rebalancer/paper/halt = off: trading normally"
+    assert capsys.readouterr().out.strip().splitlines() == [
+        "rebalancer paper: account 123456789012, region us-east-1",
+        "/rebalancer/paper/halt = off: trading normally",
+    ]
     local.stack.clients.client("ssm").delete_parameter(Name=local.stack.names.halt_parameter)
     assert cli_main(["status", "--env", "paper"]) == 1
     assert "UNREADABLE" in capsys.readouterr().out
