@@ -11,10 +11,10 @@ import pytest
 
 from rebalancer_research.backtest.inputs import strategy_specs
 from rebalancer_research.backtest.options import BacktestOptions
+from rebalancer_research.backtest.ranking import screen, sweep
 from rebalancer_research.backtest.walkforward import WalkForwardSettings, parse_grid, walk_forward
 from rebalancer_research.fanout import FanOutSettings, TaskFailure, fan_out
 from rebalancer_research.market.synthetic import synthetic_market
-from rebalancer_research.ranking import screen, sweep
 from rebalancer_tools.cli.main import main
 
 distributed = pytest.importorskip("distributed")

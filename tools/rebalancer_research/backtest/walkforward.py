@@ -31,7 +31,7 @@ from rebalancer.symphony.weights import WeightHistory
 from rebalancer_research.backtest.inputs import StrategySpec, load_strategies
 from rebalancer_research.backtest.metrics import daily_returns, performance
 from rebalancer_research.backtest.options import BacktestOptions
-from rebalancer_research.backtest.pipeline import combined_weights, evaluate_all
+from rebalancer_research.backtest.pipeline import streamed_weights
 from rebalancer_research.backtest.simulate import simulate, simulation_window
 from rebalancer_research.fanout import FanOutSettings, TaskFailure, fan_out
 
@@ -97,8 +97,7 @@ def windows(first: int, last: int, settings: WalkForwardSettings) -> list[Window
 
 
 def _evaluate_point(specs: Sequence[StrategySpec], history: PriceHistory, params: Params) -> WeightHistory:
-    strategies = load_strategies(specs, params)
-    return combined_weights(strategies, evaluate_all(strategies, history))
+    return streamed_weights(load_strategies(specs, params), history)
 
 
 def _simulate_windows(

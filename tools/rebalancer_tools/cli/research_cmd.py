@@ -18,8 +18,8 @@ from typing import Any
 
 from rebalancer.errors import ConfigError
 from rebalancer_research.backtest.inputs import load_market, load_strategies, needed_symbols, strategy_specs
+from rebalancer_research.backtest.ranking import Ranking, screen, sweep
 from rebalancer_research.backtest.walkforward import METRICS, parse_grid
-from rebalancer_research.ranking import Ranking, screen, sweep
 from rebalancer_tools.cli.backtest_cmd import _check_declared, _common, _options
 from rebalancer_tools.cli.fanout_args import add_fan_out_options, fan_out_settings
 
@@ -90,12 +90,12 @@ def _available(symbols: set[str], data: str | None) -> set[str]:
 
 def _finish(ranking: Ranking, args: argparse.Namespace) -> int:
     if args.out:
-        from rebalancer_research.ranking_outputs import write_ranking
+        from rebalancer_research.backtest.ranking_outputs import write_ranking
 
         paths = write_ranking(ranking, Path(args.out))
         ranking_outputs = {name: str(path) for name, path in paths.items()}
     if args.format == "json":
-        from rebalancer_research.ranking_outputs import _json_safe
+        from rebalancer_research.backtest.ranking_outputs import _json_safe
 
         print(json.dumps(_json_safe(ranking.document), indent=2, allow_nan=False))
     else:

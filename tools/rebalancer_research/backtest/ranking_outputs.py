@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from rebalancer.errors import ConfigError
-from rebalancer_research.ranking import Ranking, table_rows
+from rebalancer_research.backtest.ranking import Ranking, table_rows
 
 BEST_CURVES = 5
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies.

@@ -28,7 +28,7 @@ from rebalancer.symphony.evaluator import evaluate
 from rebalancer_research.backtest.inputs import StrategySpec, load_strategies
 from rebalancer_research.backtest.metrics import performance
 from rebalancer_research.backtest.options import BacktestOptions
-from rebalancer_research.backtest.pipeline import combined_weights, evaluate_all
+from rebalancer_research.backtest.pipeline import streamed_weights
 from rebalancer_research.backtest.simulate import simulate
 from rebalancer_research.backtest.walkforward import METRICS, Params, grid_points
 from rebalancer_research.fanout import FanOutSettings, TaskFailure, fan_out
@@ -75,8 +75,7 @@ class Ranking:
 def _backtest_point(
     specs: Sequence[StrategySpec], options: BacktestOptions, history: PriceHistory, params: Params
 ) -> Candidate:
-    strategies = load_strategies(specs, params)
-    weights = combined_weights(strategies, evaluate_all(strategies, history))
+    weights = streamed_weights(load_strategies(specs, params), history)
     return _candidate(" ".join(f"{k}={v:g}" for k, v in params.items()), params, weights, history, options)
 
 
