@@ -178,6 +178,18 @@ def test_health_ticks_every_check_and_crosses_a_missing_secret(
     assert "✗ credentials readable" in capsys.readouterr().out
 
 
+def test_health_crosses_when_alerts_reach_nobody(local: LocalDeployment) -> None:
+    from rebalancer.aws.entry import reset_runtime
+
+    local.stack.reset(secret={"key_id": EMULATOR_KEY, "secret_key": EMULATOR_SECRET})  # no subscription
+    reset_runtime()
+    health = local.invoke("health", {"source": "manual"})
+    assert not health["ok"]
+    crossed = {c["name"]: c["detail"] for c in health["checks"] if not c["ok"]}
+    assert list(crossed) == ["alerts reach someone"]
+    assert "alerts-unsubscribed" in crossed["alerts reach someone"]
+
+
 def test_resume_and_reduce_write_the_flag(local: LocalDeployment, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli_main(["reduce", "--env", "paper"]) == 0
     assert "sells only" in capsys.readouterr().out
