@@ -142,6 +142,12 @@ def test_the_watchdog_alerts_on_a_missed_run(
     assert '"RunsMissed":[1.0]' in capsys.readouterr().out
 
 
+def test_the_watchdog_refuses_a_session_in_2099(local: LocalDeployment) -> None:
+    verdict = local.invoke("watchdog", {"source": "manual", "scheduled_time": "2099-11-02T15:15:00Z"})
+    assert verdict["status"] == "failed"
+    assert verdict["error"]["code"] == "event-time-in-future"
+
+
 def test_the_watchdog_alerts_when_the_run_did_not_complete(local: LocalDeployment) -> None:
     assert cli_main(["halt", "--env", "paper"]) == 0
     local.invoke("rebalance", local.scheduled_event())
