@@ -87,7 +87,7 @@ def price_value(name: str, n: int | None, prices: list[float]) -> float:
     if name == "moving-average-price":
         return float(np.mean(p[-n:])) if len(p) >= n else NAN
     if name == "stdev-price":
-        return float(np.std(p[-n:])) if len(p) >= n else NAN
+        return (float(np.std(p[-n:], ddof=1)) if n > 1 else 0.0) if len(p) >= n else NAN
     if name == "cumulative-return":
         return (p[-1] / p[-1 - n] - 1.0) * 100.0 if len(p) > n else NAN
     if name == "rsi":
@@ -102,7 +102,9 @@ def return_value(name: str, n: int, returns: list[float]) -> float:
     if len(r) < n:
         return NAN
     window = r[-n:]
-    return float(np.mean(window) if name == "moving-average-return" else np.std(window)) * 100.0
+    if name == "moving-average-return":
+        return float(np.mean(window)) * 100.0
+    return float(np.std(window, ddof=1)) * 100.0 if n > 1 else 0.0
 
 
 # -- the tree, one day at a time ------------------------------------------------------------------
@@ -132,7 +134,10 @@ class NaiveEvaluator:
             return self._inverse_vol(node, t)
         if isinstance(node, Group | WeightEqual):
             return self._equal(node.children, t)
-        return self._equal((node,), t)
+        chosen = self._select(node, t)
+        if chosen is None:
+            return None
+        return self._combine([(1.0 / len(chosen), child) for child, _ in chosen], t)
 
     def _condition(self, cmp: Comparison, t: int) -> bool | None:
         lhs = self._ref(cmp.lhs, t)
@@ -180,18 +185,9 @@ class NaiveEvaluator:
                 nav.append(NAN)
         return nav
 
-    # child lists with filters spliced in: (node, name, origin, fraction)
+    # child lists: (node, name, origin, fraction); a filter is one child like any other
     def _items(self, children: tuple[Node, ...], t: int) -> list[tuple[Node, str, int, float]] | None:
-        items: list[tuple[Node, str, int, float]] = []
-        for index, child in enumerate(children):
-            if not isinstance(child, Filter):
-                items.append((child, _name(child, index), index, 1.0))
-                continue
-            chosen = self._select(child, t)
-            if chosen is None:
-                return None
-            items.extend((node, name, index, 1.0 / len(chosen)) for node, name in chosen)
-        return items
+        return [(child, _name(child, index), index, 1.0) for index, child in enumerate(children)]
 
     def _select(self, node: Filter, t: int) -> list[tuple[Node, str]] | None:
         candidates = self._items(node.children, t)

@@ -51,7 +51,4 @@ def _metric_need(metric: Metric, child: Node) -> int:
     own = _need(child)
     if isinstance(child, Asset):
         return max(own, warmup_sessions(metric.name, metric.window))
-    if isinstance(child, Filter):
-        # A filter's candidates are ranked individually.
-        return max(own, *(_metric_need(metric, c) for c in child.children))
     return own - 1 + warmup_sessions(metric.name, metric.window)

@@ -171,26 +171,27 @@ class Evaluator:
             return weighting.weight_by_coefficients(record.items, record.coefficients, defined)
         if isinstance(node, Group | WeightEqual):
             return weighting.weight_equal(self.expand(node.children))
-        return weighting.weight_equal(self.expand((node,)))
+        return self.filtered(node)
 
     def expand(self, children: tuple[Node, ...]) -> ItemList:
-        """The child list with each filter replaced by its candidates (members where selected)."""
+        """A child list as items, one per listed child. A filter is one child like any other: its picks
+        share its weight equally (Composer's rule; docs/strategy-language.md, "Filters")."""
         if not children:
             raise StrategyError("a node has no children", code="empty-children", hint="give it a child")
-        items: list[Item] = []
-        defined = np.ones(self.size, dtype=bool)
-        for index, child in enumerate(children):
-            if not isinstance(child, Filter):
-                items.append(Item(child, tie_name(child, index), self.alloc(child), None, index, None))
-                continue
-            selection = self.selection(child)
-            defined &= selection.defined
-            with np.errstate(divide="ignore"):
-                fraction = 1.0 / selection.selected.sum(axis=1)
-            for column, cand in enumerate(selection.candidates.items):
-                member = selection.selected[:, column]
-                items.append(Item(cand.node, cand.name, cand.alloc, member, index, fraction))
-        return ItemList(tuple(items), defined)
+        items = tuple(
+            Item(child, tie_name(child, index), self.alloc(child), None, index)
+            for index, child in enumerate(children)
+        )
+        return ItemList(items, np.ones(self.size, dtype=bool))
+
+    def filtered(self, node: Filter) -> Alloc:
+        """A filter's allocation: its selected candidates share equally, on every row."""
+        selection = self.selection(node)
+        picks = tuple(
+            Item(cand.node, cand.name, cand.alloc, selection.selected[:, column], cand.origin)
+            for column, cand in enumerate(selection.candidates.items)
+        )
+        return weighting.weight_equal(ItemList(picks, selection.defined))
 
     def selection(self, node: Filter) -> Selection:
         if node not in self.selections:

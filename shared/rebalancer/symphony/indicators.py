@@ -21,8 +21,9 @@ Definitions (windows count sessions):
   (a flat series; TA-Lib does the same, and keeps the ratio however small the averages become).
 - cumulative-return(n): (close_t/close_{t-n} - 1)*100.
 - moving-average-return(n): mean of the last n daily returns, in percent.
-- stdev-return(n): population standard deviation (ddof=0) of the last n daily returns, in percent.
-- stdev-price(n): population standard deviation of the last n closes.
+- stdev-return(n): sample standard deviation (divide by n-1) of the last n daily returns, in percent
+  (0 for n = 1). Composer's definition: docs/strategy-language.md, "Standard deviation".
+- stdev-price(n): sample standard deviation of the last n closes (0 for n = 1).
 - max-drawdown(n): largest (peak - close)/peak*100 over the last n closes, the peak inside the window.
 """
 
@@ -85,7 +86,10 @@ def _mean(values: FloatArray, window: int) -> FloatArray:
 
 
 def _stdev(values: FloatArray, window: int) -> FloatArray:
-    return _rolling(values, window, lambda w: w.std(axis=1))
+    """Sample standard deviation (divide by n - 1), as Composer computes it; 0 for a 1-value window."""
+    if window == 1:
+        return _rolling(values, window, lambda w: np.zeros(w.shape[0]))
+    return _rolling(values, window, lambda w: w.std(axis=1, ddof=1))
 
 
 def _max_drawdown(values: FloatArray, window: int) -> FloatArray:

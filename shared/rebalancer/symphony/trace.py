@@ -172,9 +172,6 @@ class _Walker:
         outcome = {it.name: float(record.coefficients[self.row, i]) for i, it in members}
         description = f"weight-inverse-volatility({node.window}) of [{', '.join(n for n in values)}]"
         self.steps.append(TraceStep(path, "weight-inverse-volatility", description, values, outcome))
-        for index, child in enumerate(node.children):
-            if isinstance(child, Filter):
-                self._filter_step(child, f"{path}/filter[{index}]")
         for _, item in members:
             self.visit(item.node, f"{path}/{kind_of(item.node)}[{item.origin}]")
 
