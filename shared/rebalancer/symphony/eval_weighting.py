@@ -79,7 +79,9 @@ def weight_specified(items: ItemList, weights: Sequence[float]) -> Alloc:
     """
     size = len(items.defined)
     members = _members(items, size)
-    raw = [np.where(member, weights[item.origin], 0.0) for member, item in zip(members, items.items, strict=True)]
+    raw = [
+        np.where(member, weights[item.origin], 0.0) for member, item in zip(members, items.items, strict=True)
+    ]
     total = np.sum(raw, axis=0)
     defined = _children_defined(items, members) & (total > 0)
     with np.errstate(divide="ignore", invalid="ignore"):
