@@ -77,13 +77,33 @@ def _max_drawdown(p: list[float], n: int) -> float:
     return worst * 100.0
 
 
-def price_value(name: str, n: int | None, prices: list[float]) -> float:
+def _oscillator(name: str, windows: tuple[int, ...], p: list[float]) -> float:
+    """PPO / MACD at the last price; their -signal: the EMA of the oscillator's values so far."""
+    short, long = windows[0], windows[1]
+
+    def at(q: list[float]) -> float:
+        gap = _ema(q, short) - _ema(q, long)
+        return gap / _ema(q, long) * 100.0 if name.startswith("percentage") else gap
+
+    if not name.endswith("-signal"):
+        return at(p)
+    series = [at(p[: i + 1]) for i in range(len(p))]
+    return _ema([v for v in series if not math.isnan(v)], windows[2])
+
+
+def price_value(name: str, n: int | tuple[int, ...] | None, prices: list[float]) -> float:
     p = _tail_run(prices)
     if not p:
         return NAN
     if name == "current-price":
         return p[-1]
+    if isinstance(n, tuple):
+        return _oscillator(name, n, p)
     assert n is not None
+    if name.endswith("-bollinger"):
+        sign = 1.0 if name.startswith("upper") else -1.0
+        mean, spread = price_value("moving-average-price", n, p), price_value("stdev-price", n, p)
+        return mean + sign * 2.0 * spread
     if name == "moving-average-price":
         return float(np.mean(p[-n:])) if len(p) >= n else NAN
     if name == "stdev-price":
@@ -155,11 +175,11 @@ class NaiveEvaluator:
             prices = self.close[node.symbol][: t + 1]
             if return_based:
                 returns = [self.asset_return(node.symbol, s) for s in range(t + 1)]
-                return return_value(metric.name, metric.window or 0, returns)
+                return return_value(metric.name, _single(metric.window), returns)
             return price_value(metric.name, metric.window, prices)
         stream = [self.stream(node, s) for s in range(t + 1)]
         if return_based:
-            return return_value(metric.name, metric.window or 0, stream)
+            return return_value(metric.name, _single(metric.window), stream)
         return price_value(metric.name, metric.window, self._nav(node, stream))
 
     def stream(self, node: Node, t: int) -> float:
@@ -241,6 +261,11 @@ class NaiveEvaluator:
         return self._combine(
             [(i / total, child) for i, (child, _, _, _) in zip(inverse, items, strict=True)], t
         )
+
+
+def _single(window: int | tuple[int, ...] | None) -> int:
+    assert isinstance(window, int)
+    return window
 
 
 def _name(node: Node, index: int) -> str:

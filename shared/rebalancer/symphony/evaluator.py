@@ -51,6 +51,7 @@ from rebalancer.symphony.nodes import (
     WeightEqual,
     WeightInverseVolatility,
     WeightSpecified,
+    Window,
     indicator_refs,
     walk,
 )
@@ -77,7 +78,7 @@ class Evaluator:
     def __init__(self, history: PriceHistory) -> None:
         self.history = history
         self.size = len(history)
-        self._indicators: dict[tuple[str, Hashable, int | None], FloatArray] = {}
+        self._indicators: dict[tuple[str, Hashable, Window], FloatArray] = {}
         self._returns: dict[str, FloatArray] = {}
         self._allocs: dict[Node, Alloc] = {}
         self._series: dict[Node, tuple[FloatArray, FloatArray]] = {}
@@ -112,12 +113,16 @@ class Evaluator:
 
     def prefetch_rsi(self, root: Node) -> None:
         """Compute every asset RSI the tree reads in one batched pass (rsi_batch.py); same values."""
-        wanted = {(ref.symbol, ref.window) for ref in indicator_refs(root) if ref.name == "rsi"}
+        wanted = {
+            (ref.symbol, ref.window) for ref in indicator_refs(root) if ref.name == "rsi" and not ref.node
+        }
         for node in walk(root):
             if isinstance(node, Filter) and node.metric.name == "rsi":
                 assets = (c for c in node.children if isinstance(c, Asset))
                 wanted.update((a.symbol, node.metric.window) for a in assets)
-        todo = sorted((s, w) for s, w in wanted if w is not None and ("rsi", s, w) not in self._indicators)
+        todo = sorted(
+            (s, w) for s, w in wanted if isinstance(w, int) and ("rsi", s, w) not in self._indicators
+        )
         if not todo:
             return
         prices = np.column_stack([self.history.column(s) for s, _ in todo])
@@ -125,7 +130,7 @@ class Evaluator:
         for column, (symbol, window) in enumerate(todo):
             self._indicators[("rsi", symbol, window)] = values[:, column]
 
-    def symbol_indicator(self, name: str, window: int | None, symbol: str) -> FloatArray:
+    def symbol_indicator(self, name: str, window: Window, symbol: str) -> FloatArray:
         key = (name, symbol, window)
         if key not in self._indicators:
             prices = self.history.column(symbol)
@@ -144,6 +149,8 @@ class Evaluator:
 
     def _side(self, side: IndicatorRef | float) -> FloatArray:
         if isinstance(side, IndicatorRef):
+            if side.node is not None:  # a sub-tree's own simulated series, as a filter reads it
+                return self.metric_of(side.metric, side.node)
             return self.symbol_indicator(side.name, side.window, side.symbol)
         return np.full(self.size, float(side))
 
