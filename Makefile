@@ -15,13 +15,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev,research]'
 	touch $(STAMP)
 
-# The embedded default: the Lambda stack on moto + the Alpaca emulator (rebalancer.cli.demo_cmd).
+# The embedded default: the Lambda stack on moto + the Alpaca emulator (rebalancer_tools.cli.demo_cmd).
 demo: $(STAMP)
 	$(BIN)/rebalancer demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check shared tests bench functions
-	$(BIN)/ruff format --check shared tests bench functions
+	$(BIN)/ruff check shared tools tests bench functions
+	$(BIN)/ruff format --check shared tools tests bench functions
 
 types: $(STAMP)
 	$(BIN)/mypy
@@ -50,11 +50,11 @@ sam-check: $(SAM_STAMP) $(STAMP)
 	$(SAM_ENV) $(SAM_VENV)/bin/sam validate --lint --template template.yaml
 	$(SAM_ENV) $(SAM_VENV)/bin/cfn-lint infra/ci-deploy-role.yaml
 	PATH="$(SAM_PATH)" $(SAM_ENV) $(SAM_VENV)/bin/sam build --template template.yaml
-	$(BIN)/python -m rebalancer.aws.package_size template.yaml .aws-sam/build
+	$(BIN)/python -m rebalancer_tools.local.package_size template.yaml .aws-sam/build
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	REBALANCER_MARKET_DATA=$(MARKET_DATA) $(BIN)/python bench/run_all.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage build *.egg-info shared/*.egg-info
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage build *.egg-info shared/*.egg-info tools/*.egg-info

@@ -25,14 +25,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from rebalancer.backtest.options import BacktestOptions
-from rebalancer.backtest.simulate import simulate
-from rebalancer.market.csv_source import load_csv_dir
 from rebalancer.market.history import PriceHistory
 from rebalancer.symphony.evaluator import evaluate
 from rebalancer.symphony.library import resolve_strategy
 from rebalancer.symphony.reader import load_symphony
 from rebalancer.symphony.weights import WeightHistory
+from rebalancer_research.backtest.options import BacktestOptions
+from rebalancer_research.backtest.simulate import simulate
+from rebalancer_research.market.csv_source import load_csv_dir
 
 LAST_COMPLETE_DAY = "2026-07-31"
 SLIPPAGE_BPS = 5.0

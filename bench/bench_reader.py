@@ -18,8 +18,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from rebalancer.symphony.nodes import walk
-from rebalancer.symphony.printer import symphony_to_json
 from rebalancer.symphony.reader import read_symphony
+from rebalancer_tools.printer import symphony_to_json
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -32,12 +32,12 @@ from pathlib import Path
 
 import numpy as np
 
-from rebalancer.market.csv_source import load_csv_dir
 from rebalancer.market.history import PriceHistory
-from rebalancer.market.synthetic import synthetic_market
 from rebalancer.symphony.evaluator import evaluate
 from rebalancer.symphony.nodes import Symphony
 from rebalancer.symphony.reader import load_symphony
+from rebalancer_research.market.csv_source import load_csv_dir
+from rebalancer_research.market.synthetic import synthetic_market
 
 REPO = Path(__file__).resolve().parents[1]
 NAMES = ("nuclear", "tecl", "klm")

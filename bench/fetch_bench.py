@@ -15,12 +15,12 @@ import time
 
 import numpy as np
 
-from rebalancer.broker.alpaca_http import CallPolicy
-from rebalancer.broker.credentials import AlpacaCredentials
-from rebalancer.broker.emulator import EmulatorServer
-from rebalancer.broker.ratelimit import RateLimiter
-from rebalancer.market.alpaca_source import AlpacaMarketData
-from rebalancer.market.synthetic import synthetic_market
+from rebalancer.alpaca.credentials import AlpacaCredentials
+from rebalancer.alpaca.http import CallPolicy
+from rebalancer.alpaca.market_data import AlpacaMarketData
+from rebalancer.alpaca.ratelimit import RateLimiter
+from rebalancer_emulator import EmulatorServer
+from rebalancer_research.market.synthetic import synthetic_market
 
 END = dt.date(2024, 11, 26)
 

@@ -20,13 +20,13 @@ from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
-from rebalancer.broker.credentials import AlpacaCredentials
-from rebalancer.broker.emulator import EmulatorConfig, EmulatorServer
-from rebalancer.market.synthetic import synthetic_market
+from rebalancer.alpaca.credentials import AlpacaCredentials
 from rebalancer.run import ExecutionSettings, RunSettings, StrategySpec, run
 from rebalancer.run.decide import decide, load_strategies
-from rebalancer.run.local import EMULATOR_KEY, EMULATOR_SECRET, BrokerSession, adapters
 from rebalancer.state.memory import MemoryHaltFlag, MemoryNotifier, MemoryStore
+from rebalancer_emulator import EmulatorConfig, EmulatorServer
+from rebalancer_research.market.synthetic import synthetic_market
+from rebalancer_tools.local.emulator_session import EMULATOR_KEY, EMULATOR_SECRET, BrokerSession, adapters
 
 AT = dt.datetime(2026, 11, 2, 14, 35, tzinfo=dt.UTC)  # Monday 09:35 ET
 POLLING = {"orders", "order"}

@@ -19,10 +19,6 @@ import tracemalloc
 
 import numpy as np
 
-from rebalancer.backtest.metrics import performance
-from rebalancer.backtest.options import BacktestOptions
-from rebalancer.backtest.simulate import simulate
-from rebalancer.market.synthetic import synthetic_market
 from rebalancer.portfolio.combine import combine_histories
 from rebalancer.symphony.evaluator import evaluate
 from rebalancer.symphony.nodes import (
@@ -36,6 +32,10 @@ from rebalancer.symphony.nodes import (
     WeightEqual,
     WeightInverseVolatility,
 )
+from rebalancer_research.backtest.metrics import performance
+from rebalancer_research.backtest.options import BacktestOptions
+from rebalancer_research.backtest.simulate import simulate
+from rebalancer_research.market.synthetic import synthetic_market
 
 SESSIONS_PER_YEAR = 252
 RANKINGS = (Metric("moving-average-return", 20), Metric("cumulative-return", 60), Metric("stdev-return", 10))

@@ -15,15 +15,15 @@ from decimal import Decimal
 import numpy as np
 import pytest
 
-from rebalancer.broker.alpaca import AlpacaBroker, OrderRejected
-from rebalancer.broker.alpaca_http import CallPolicy, Timeouts
-from rebalancer.broker.credentials import AlpacaCredentials
-from rebalancer.broker.emulator import EmulatorServer
+from rebalancer.alpaca.broker import AlpacaBroker, OrderRejected
+from rebalancer.alpaca.credentials import AlpacaCredentials
+from rebalancer.alpaca.http import CallPolicy, Timeouts
+from rebalancer.alpaca.market_data import AlpacaMarketData
+from rebalancer.alpaca.ratelimit import RateLimiter
 from rebalancer.broker.models import OrderRequest, OrderSide, OrderStatus
-from rebalancer.broker.ratelimit import RateLimiter
 from rebalancer.errors import BrokerError, DataError
-from rebalancer.market.alpaca_source import AlpacaMarketData
-from rebalancer.market.synthetic import synthetic_market
+from rebalancer_emulator import EmulatorServer
+from rebalancer_research.market.synthetic import synthetic_market
 
 pytestmark = pytest.mark.integration
 

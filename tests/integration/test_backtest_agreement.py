@@ -8,17 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from rebalancer.backtest.inputs import load_strategies, strategy_specs
-from rebalancer.backtest.options import BacktestOptions
-from rebalancer.backtest.pipeline import combined_weights, evaluate_all
-from rebalancer.backtest.simulate import simulate
 from rebalancer.config.loader import load_config_with_sources
-from rebalancer.market.synthetic import synthetic_market
 from rebalancer.run import RunStatus, run
 from rebalancer.run.config_bridge import settings_from_config
-from rebalancer.run.local import emulator_session
 from rebalancer.run.settings import NEW_YORK
 from rebalancer.state.memory import MemoryHaltFlag, MemoryNotifier, MemoryStore
+from rebalancer_research.backtest.inputs import load_strategies, strategy_specs
+from rebalancer_research.backtest.options import BacktestOptions
+from rebalancer_research.backtest.pipeline import combined_weights, evaluate_all
+from rebalancer_research.backtest.simulate import simulate
+from rebalancer_research.market.synthetic import synthetic_market
+from rebalancer_tools.local.emulator_session import emulator_session
 
 pytestmark = pytest.mark.integration
 

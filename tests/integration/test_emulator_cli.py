@@ -17,8 +17,8 @@ import requests
 from alpaca.trading.client import TradingClient
 from emulator_support import KEY, SECRET
 
-from rebalancer.cli.emulator_cmd import run_emulator
-from rebalancer.cli.main import build_parser
+from rebalancer_tools.cli.emulator_cmd import run_emulator
+from rebalancer_tools.cli.main import build_parser
 
 pytestmark = pytest.mark.integration
 
@@ -73,7 +73,7 @@ def test_ctrl_c_stops_the_process(tmp_path: Path) -> None:
     command = [
         sys.executable,
         "-m",
-        "rebalancer.cli.main",
+        "rebalancer_tools.cli.main",
         "emulator",
         "--port",
         "0",

@@ -13,7 +13,7 @@ from alpaca.data.requests import StockBarsRequest, StockLatestQuoteRequest, Stoc
 from alpaca.data.timeframe import TimeFrame
 from emulator_support import KEY, SECRET, small_history, spy_close
 
-from rebalancer.broker.emulator import EmulatorConfig, EmulatorServer
+from rebalancer_emulator import EmulatorConfig, EmulatorServer
 
 pytestmark = pytest.mark.integration
 

@@ -14,7 +14,7 @@ from alpaca.trading.enums import OrderSide, OrderStatus, TimeInForce
 from alpaca.trading.requests import MarketOrderRequest
 from emulator_support import KEY, SECRET, small_history
 
-from rebalancer.broker.emulator import EmulatorConfig, EmulatorServer
+from rebalancer_emulator import EmulatorConfig, EmulatorServer
 
 pytestmark = pytest.mark.integration
 

@@ -20,7 +20,7 @@ from alpaca.trading.requests import (
 )
 from emulator_support import KEY, SECRET, small_history, spy_close
 
-from rebalancer.broker.emulator import EmulatorConfig, EmulatorServer
+from rebalancer_emulator import EmulatorConfig, EmulatorServer
 
 pytestmark = pytest.mark.integration
 

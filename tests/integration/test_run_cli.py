@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from rebalancer.cli.main import main
+from rebalancer_tools.cli.main import main
 
 pytestmark = pytest.mark.integration
 

@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from rebalancer.broker.emulator import EmulatorConfig
 from rebalancer.config.loader import load_config_with_sources
 from rebalancer.run import RunSettings, RunStatus, run
 from rebalancer.run.config_bridge import settings_from_config
-from rebalancer.run.local import BrokerSession, emulator_session
 from rebalancer.state.base import RunKey
-from rebalancer.state.disk import DiskHaltFlag, DiskNotifier, DiskStore
 from rebalancer.state.memory import MemoryHaltFlag, MemoryNotifier, MemoryStore
+from rebalancer_emulator import EmulatorConfig
+from rebalancer_tools.local.disk import DiskHaltFlag, DiskNotifier, DiskStore
+from rebalancer_tools.local.emulator_session import BrokerSession, emulator_session
 
 pytestmark = pytest.mark.integration
 

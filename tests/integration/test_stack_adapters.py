@@ -10,16 +10,16 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from rebalancer.aws.clients import AwsClients
-from rebalancer.aws.local import LocalStack, TopicInbox, local_environ, moto_server
 from rebalancer.aws.resources import BUCKET_LIFECYCLE_RULES, TABLE_TTL_ATTRIBUTE
 from rebalancer.errors import ConfigError, StateError
+from rebalancer.state.aws_clients import AwsClients
 from rebalancer.state.base import LeaseStatus, RunKey, TradingFlag
 from rebalancer.state.dynamodb import DynamoDBStore
 from rebalancer.state.s3 import S3RunRecords
 from rebalancer.state.secrets import SecretsManagerCredentials
 from rebalancer.state.sns import MESSAGE_LIMIT, SnsNotifier, clean_subject
 from rebalancer.state.ssm import SsmHaltFlag
+from rebalancer_tools.local.moto import LocalStack, TopicInbox, local_environ, moto_server
 
 pytestmark = pytest.mark.integration
 

@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
-from rebalancer.aws.local_deploy import LocalDeployment, local_deployment
-from rebalancer.cli.main import main as cli_main
-from rebalancer.run.local import EMULATOR_SECRET
 from rebalancer.state.dynamodb import DynamoDBStore
 from rebalancer.state.s3 import S3RunRecords
+from rebalancer_tools.cli.main import main as cli_main
+from rebalancer_tools.local.deploy import LocalDeployment, local_deployment
+from rebalancer_tools.local.emulator_session import EMULATOR_SECRET
 
 pytestmark = pytest.mark.integration
 

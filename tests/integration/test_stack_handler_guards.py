@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from rebalancer.aws.local_deploy import LocalDeployment, local_deployment
-from rebalancer.cli.main import main as cli_main
-from rebalancer.run.local import EMULATOR_KEY, EMULATOR_SECRET
+from rebalancer_tools.cli.main import main as cli_main
+from rebalancer_tools.local.deploy import LocalDeployment, local_deployment
+from rebalancer_tools.local.emulator_session import EMULATOR_KEY, EMULATOR_SECRET
 
 pytestmark = pytest.mark.integration
 
@@ -178,10 +178,10 @@ def test_resume_and_reduce_write_the_flag(local: LocalDeployment, capsys: pytest
 
 
 def test_a_live_stack_without_confirmation_refuses_to_trade(tmp_path: Path) -> None:
-    from rebalancer.aws.clients import AwsClients
     from rebalancer.aws.resources import StackResources
     from rebalancer.aws.wiring import StackRuntime
     from rebalancer.errors import ConfigError
+    from rebalancer.state.aws_clients import AwsClients
 
     config = tmp_path / "live.yaml"
     config.write_text(CONFIG.replace("env: paper", "env: live"))

@@ -7,10 +7,10 @@ from decimal import Decimal
 
 import pytest
 
-from rebalancer.aws.local import LocalStack, local_environ, moto_server
-from rebalancer.cli.main import main as cli_main
 from rebalancer.portfolio.risk_state import RiskState, TradingState
 from rebalancer.state.dynamodb import DynamoDBStore
+from rebalancer_tools.cli.main import main as cli_main
+from rebalancer_tools.local.moto import LocalStack, local_environ, moto_server
 
 pytestmark = pytest.mark.integration
 

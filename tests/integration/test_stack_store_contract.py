@@ -13,13 +13,13 @@ from types import ModuleType
 
 import pytest
 
-from rebalancer.aws.bootstrap import bootstrap_stack
-from rebalancer.aws.clients import AwsClients
-from rebalancer.aws.local import LOCAL_ACCOUNT_ID, LOCAL_REGION, local_environ, moto_server, reset_moto
 from rebalancer.aws.resources import StackResources
+from rebalancer.state.aws_clients import AwsClients
 from rebalancer.state.dynamodb import DynamoDBStore
 from rebalancer.state.s3 import S3RunRecords
 from rebalancer.state.ssm import SsmHaltFlag
+from rebalancer_tools.local.bootstrap import bootstrap_stack
+from rebalancer_tools.local.moto import LOCAL_ACCOUNT_ID, LOCAL_REGION, local_environ, moto_server, reset_moto
 
 pytestmark = pytest.mark.integration
 

@@ -26,8 +26,8 @@ from rebalancer.symphony.nodes import (
     Window,
     walk,
 )
-from rebalancer.symphony.printer import format_symphony, symphony_to_json
 from rebalancer.symphony.reader import load_symphony, read_symphony
+from rebalancer_tools.printer import format_symphony, symphony_to_json
 
 REPO = Path(__file__).resolve().parents[2]
 STRATEGIES = Path(os.environ.get("REBALANCER_STRATEGIES_DIR", REPO / "strategies"))

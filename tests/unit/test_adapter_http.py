@@ -2,8 +2,8 @@ import pytest
 import requests
 from alpaca.common.exceptions import APIError
 
-from rebalancer.broker.alpaca_http import CallPolicy, is_retryable, rate_limit_reset, translate
-from rebalancer.broker.ratelimit import RateLimiter
+from rebalancer.alpaca.http import CallPolicy, is_retryable, rate_limit_reset, translate
+from rebalancer.alpaca.ratelimit import RateLimiter
 from rebalancer.errors import BrokerError
 
 

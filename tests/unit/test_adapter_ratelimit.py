@@ -1,7 +1,7 @@
 import pytest
 
-from rebalancer.broker.credentials import AlpacaCredentials
-from rebalancer.broker.ratelimit import RateLimiter
+from rebalancer.alpaca.credentials import AlpacaCredentials
+from rebalancer.alpaca.ratelimit import RateLimiter
 from rebalancer.errors import ConfigError
 
 

@@ -2,9 +2,9 @@ import json
 
 import pytest
 
-from rebalancer.backtest.inputs import parse_allocations, strategy_specs
-from rebalancer.cli.main import main
 from rebalancer.errors import ConfigError
+from rebalancer_research.backtest.inputs import parse_allocations, strategy_specs
+from rebalancer_tools.cli.main import main
 
 DEMO = """(defsymphony "Parameter demo" {:parameters {:overbought 79}}
  (weight-equal

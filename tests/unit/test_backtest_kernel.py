@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rebalancer.backtest.kernel import run_sessions
-from rebalancer.backtest.options import BacktestOptions, parse_rebalance
+from rebalancer_research.backtest.kernel import run_sessions
+from rebalancer_research.backtest.options import BacktestOptions, parse_rebalance
 
 
 @st.composite

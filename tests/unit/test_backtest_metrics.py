@@ -5,11 +5,11 @@ import sys
 import numpy as np
 import pytest
 
-from rebalancer.backtest.metrics import drawdown, exposure, monthly_returns, performance, turnover
-from rebalancer.backtest.options import BacktestOptions, Rebalance, parse_rebalance, planner_defaults
-from rebalancer.backtest.simulate import forward_filled
 from rebalancer.errors import ConfigError
 from rebalancer.portfolio.plan_model import PlanOptions
+from rebalancer_research.backtest.metrics import drawdown, exposure, monthly_returns, performance, turnover
+from rebalancer_research.backtest.options import BacktestOptions, Rebalance, parse_rebalance, planner_defaults
+from rebalancer_research.backtest.simulate import forward_filled
 
 
 def _days(n: int, start: str = "2024-01-02") -> np.ndarray:
@@ -115,7 +115,7 @@ def test_forward_fill_keeps_leading_gaps():
 
 def test_the_library_imports_without_matplotlib():
     code = (
-        "import sys; import rebalancer.cli.backtest_cmd, rebalancer.backtest.pipeline; "
+        "import sys; import rebalancer_tools.cli.backtest_cmd, rebalancer_research.backtest.pipeline; "
         "assert 'matplotlib' not in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -5,17 +5,17 @@ import re
 import numpy as np
 import pytest
 
-from rebalancer.backtest.attribution import COSTS, contributions
-from rebalancer.backtest.inputs import load_strategies, strategy_specs
-from rebalancer.backtest.options import BacktestOptions
-from rebalancer.backtest.pipeline import run_backtest, write_outputs
-from rebalancer.backtest.plots import allocation_frame, monthly_table
-from rebalancer.backtest.simulate import simulate
-from rebalancer.backtest.summary import SCHEMA, benchmark_curve
-from rebalancer.backtest.tables import backtest_table
 from rebalancer.market.history import PriceHistory
-from rebalancer.market.synthetic import synthetic_market
 from rebalancer.symphony.weights import WeightHistory
+from rebalancer_research.backtest.attribution import COSTS, contributions
+from rebalancer_research.backtest.inputs import load_strategies, strategy_specs
+from rebalancer_research.backtest.options import BacktestOptions
+from rebalancer_research.backtest.pipeline import run_backtest, write_outputs
+from rebalancer_research.backtest.plots import allocation_frame, monthly_table
+from rebalancer_research.backtest.simulate import simulate
+from rebalancer_research.backtest.summary import SCHEMA, benchmark_curve
+from rebalancer_research.backtest.tables import backtest_table
+from rebalancer_research.market.synthetic import synthetic_market
 
 PNG = b"\x89PNG\r\n\x1a\n"
 

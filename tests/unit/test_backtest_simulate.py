@@ -5,11 +5,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rebalancer.backtest.options import BacktestOptions, parse_rebalance
-from rebalancer.backtest.simulate import calendar_rows, simulate
 from rebalancer.errors import DataError
 from rebalancer.market.history import PriceHistory
 from rebalancer.symphony.weights import WeightHistory
+from rebalancer_research.backtest.options import BacktestOptions, parse_rebalance
+from rebalancer_research.backtest.simulate import calendar_rows, simulate
 
 NAN = np.nan
 DAYS = ["2024-01-02", "2024-01-03", "2024-01-04", "2024-01-05"]

@@ -1,12 +1,12 @@
 import numpy as np
 import pytest
 
-from rebalancer.backtest import bias
-from rebalancer.backtest.bias import look_ahead_check, sample_rows, warmup_check
-from rebalancer.market.synthetic import synthetic_market
 from rebalancer.symphony.library import BUILTIN_NAMES, resolve_strategy
 from rebalancer.symphony.reader import load_symphony
 from rebalancer.symphony.weights import WeightHistory
+from rebalancer_research.backtest import bias
+from rebalancer_research.backtest.bias import look_ahead_check, sample_rows, warmup_check
+from rebalancer_research.market.synthetic import synthetic_market
 
 
 @pytest.fixture(scope="module")

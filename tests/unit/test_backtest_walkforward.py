@@ -1,8 +1,9 @@
 import pytest
 
-from rebalancer.backtest.inputs import strategy_specs
-from rebalancer.backtest.options import BacktestOptions
-from rebalancer.backtest.walkforward import (
+from rebalancer.errors import ConfigError
+from rebalancer_research.backtest.inputs import strategy_specs
+from rebalancer_research.backtest.options import BacktestOptions
+from rebalancer_research.backtest.walkforward import (
     WalkForwardSettings,
     _choose,
     grid_points,
@@ -10,8 +11,7 @@ from rebalancer.backtest.walkforward import (
     walk_forward,
     windows,
 )
-from rebalancer.errors import ConfigError
-from rebalancer.market.synthetic import synthetic_market
+from rebalancer_research.market.synthetic import synthetic_market
 
 DEMO = """(defsymphony "Parameter demo" {:parameters {:overbought 79 :bull-window 200}}
  (weight-equal

@@ -4,8 +4,6 @@ import pytest
 from builtin_check import STRATEGIES, builtin
 
 from rebalancer.errors import StrategyError
-from rebalancer.market.synthetic import synthetic_market
-from rebalancer.market.synthetic_universe import UNIVERSE
 from rebalancer.symphony.evaluator import evaluate
 from rebalancer.symphony.library import (
     BUILTIN_ALLOCATIONS,
@@ -14,6 +12,8 @@ from rebalancer.symphony.library import (
     resolve_strategy,
     strategy_name,
 )
+from rebalancer_research.market.synthetic import synthetic_market
+from rebalancer_research.market.synthetic_universe import UNIVERSE
 
 
 def test_builtins_resolve_to_the_repository_strategies_folder():

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from rebalancer.cli.main import main
+from rebalancer_tools.cli.main import main
 
 REPO = Path(__file__).resolve().parents[2]
 PAPER = str(REPO / "config" / "paper.yaml")

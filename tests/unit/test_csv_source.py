@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from rebalancer.errors import DataError
-from rebalancer.market.csv_source import load_csv_dir
+from rebalancer_research.market.csv_source import load_csv_dir
 
 HEADER = "date,open,high,low,close,volume,adj_close\n"
 

@@ -7,14 +7,14 @@ from decimal import Decimal
 
 import pytest
 
-from rebalancer.broker.emulator.clock import NEW_YORK, MarketCalendar, SimClock, parse_instant
-from rebalancer.broker.emulator.config import EmulatorConfig
-from rebalancer.broker.emulator.faults import FaultInjector
-from rebalancer.broker.emulator.prices import PriceModel, to_price
-from rebalancer.broker.emulator.rules import parse_order_body
-from rebalancer.broker.emulator.wire import ApiError, dec_str
 from rebalancer.errors import ConfigError
 from rebalancer.market.history import PriceHistory
+from rebalancer_emulator.clock import NEW_YORK, MarketCalendar, SimClock, parse_instant
+from rebalancer_emulator.config import EmulatorConfig
+from rebalancer_emulator.faults import FaultInjector
+from rebalancer_emulator.prices import PriceModel, to_price
+from rebalancer_emulator.rules import parse_order_body
+from rebalancer_emulator.wire import ApiError, dec_str
 
 BASE = {"symbol": "SPY", "side": "buy", "type": "market", "time_in_force": "day", "client_order_id": "c"}
 

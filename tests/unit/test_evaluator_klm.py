@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 
 from rebalancer.market.history import PriceHistory
-from rebalancer.market.synthetic import synthetic_market
 from rebalancer.symphony.evaluator import Evaluator, evaluate, evaluate_with
 from rebalancer.symphony.library import builtin_strategy_paths
 from rebalancer.symphony.nodes import (
@@ -26,6 +25,7 @@ from rebalancer.symphony.nodes import (
     walk,
 )
 from rebalancer.symphony.reader import load_symphony
+from rebalancer_research.market.synthetic import synthetic_market
 
 VARIANTS = ("506/38", "1280/26", "1200/28", "520/22", "410/38", "Nova", "830/21", "530/18")
 SESSIONS = 160

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from rebalancer.cli.main import main
 from rebalancer.symphony.library import builtin_strategy_paths
 from rebalancer.symphony.reader import read_symphony
+from rebalancer_tools.cli.main import main
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "symphonies"
 
@@ -52,7 +52,7 @@ def test_broken_file_exits_2_with_location_and_no_traceback(capsys: pytest.Captu
 def test_broken_file_through_the_real_entry_point() -> None:
     path = FIXTURES / "broken_unclosed.clj"
     proc = subprocess.run(
-        [sys.executable, "-m", "rebalancer.cli.main", "symphony", "show", str(path)],
+        [sys.executable, "-m", "rebalancer_tools.cli.main", "symphony", "show", str(path)],
         capture_output=True,
         text=True,
         timeout=60,

@@ -3,8 +3,8 @@
 from pathlib import Path
 
 from rebalancer.symphony.nodes import Filter, If, WeightSpecified
-from rebalancer.symphony.printer import format_symphony
 from rebalancer.symphony.reader import load_symphony, read_symphony
+from rebalancer_tools.printer import format_symphony
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "symphonies" / "parameters.clj"
 

@@ -4,8 +4,8 @@ import json
 from pathlib import Path
 
 from rebalancer.symphony.nodes import Asset, Comparison, IndicatorRef
-from rebalancer.symphony.printer import format_condition, format_node, format_symphony, symphony_to_json
 from rebalancer.symphony.reader import load_symphony, read_symphony
+from rebalancer_tools.printer import format_condition, format_node, format_symphony, symphony_to_json
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "symphonies"
 

@@ -9,10 +9,10 @@ import pytest
 from run_fakes import make_settings
 
 from rebalancer.errors import DataError
-from rebalancer.market.synthetic import synthetic_market
 from rebalancer.run.decide import decide, load_strategies
 from rebalancer.symphony.evaluator import Evaluator, evaluate
 from rebalancer.symphony.trace import explain
+from rebalancer_research.market.synthetic import synthetic_market
 
 HISTORY = synthetic_market(["SPY", "TLT", "BIL", "GLD"], end=dt.date(2026, 1, 2), sessions=300)
 DAY = dt.date(2026, 1, 2)

@@ -11,11 +11,11 @@ import pytest
 from run_fakes import FakeBroker, et, make_ports, make_settings
 
 from rebalancer.errors import StateError
-from rebalancer.market.synthetic import synthetic_market
 from rebalancer.run import RunStatus, run
 from rebalancer.run.record import bars_digest, bars_from_bytes, bars_to_bytes
-from rebalancer.run.replay import replay_run
-from rebalancer.state.disk import DiskStore
+from rebalancer_research.market.synthetic import synthetic_market
+from rebalancer_tools.local.disk import DiskStore
+from rebalancer_tools.replay import replay_run
 
 HISTORY = synthetic_market(["SPY", "TLT", "BIL", "GLD", "XOM"], end=dt.date(2026, 1, 2), sessions=300)
 

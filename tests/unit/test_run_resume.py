@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from run_fakes import FakeBroker, et, make_ports, make_settings
 
-from rebalancer.market.synthetic import synthetic_market
 from rebalancer.portfolio.risk_state import RiskState, TradingState
 from rebalancer.run import RunStatus, run
 from rebalancer.run.ports import Ports
 from rebalancer.state.base import RunKey, TradingFlag
 from rebalancer.state.memory import MemoryHaltFlag, MemoryStore
+from rebalancer_research.market.synthetic import synthetic_market
 
 DAY = "2026-01-05"
 HISTORY = synthetic_market(["SPY", "TLT", "BIL", "GLD", "XOM"], end=dt.date(2026, 1, 2), sessions=300)

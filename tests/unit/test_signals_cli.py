@@ -5,9 +5,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rebalancer.cli.main import main
-from rebalancer.cli.signals_cmd import compute_signals, load_strategies
-from rebalancer.market.synthetic import synthetic_market
+from rebalancer_research.market.synthetic import synthetic_market
+from rebalancer_tools.cli.main import main
+from rebalancer_tools.cli.signals_cmd import compute_signals, load_strategies
 
 REAL_DATA = os.environ.get("REBALANCER_MARKET_DATA")
 

@@ -10,15 +10,15 @@ import pytest
 
 from rebalancer.aws.events import EventError, parse_check_event, parse_rebalance_event
 from rebalancer.aws.health import Check
-from rebalancer.aws.invoke import LocalContext, load_handler
 from rebalancer.aws.resources import StackResources
 from rebalancer.aws.telemetry import Telemetry, account_health, add_account_metrics, run_status_metric
 from rebalancer.aws.watchdog import check_session
 from rebalancer.aws.wiring import StackRuntime
-from rebalancer.cli.invoke_cmd import response_ok
 from rebalancer.errors import ConfigError, StateError
 from rebalancer.state.base import LedgerEntry, SystemClock
 from rebalancer.state.memory import MemoryStore
+from rebalancer_tools.cli.invoke_cmd import response_ok
+from rebalancer_tools.local.invoke import LocalContext, load_handler
 
 ROOT = Path(__file__).resolve().parents[2]
 MONDAY = dt.datetime(2026, 11, 2, 14, 35, tzinfo=dt.UTC)

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from rebalancer.errors import DataError
-from rebalancer.market.synthetic import synthetic_market
-from rebalancer.market.synthetic_universe import UNIVERSE, public_symbols
+from rebalancer_research.market.synthetic import synthetic_market
+from rebalancer_research.market.synthetic_universe import UNIVERSE, public_symbols
 
 
 @pytest.fixture(scope="module")

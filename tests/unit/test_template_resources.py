@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from rebalancer.aws import resources as spec
-from rebalancer.aws.cfn_yaml import load_template, load_template_text
 from rebalancer.errors import ConfigError
+from rebalancer_tools.local.cfn_yaml import load_template, load_template_text
 
 ROOT = Path(__file__).resolve().parents[2]
 ACCOUNT, REGION = "123456789012", "us-east-1"

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from rebalancer.aws import metric_names
-from rebalancer.aws.cfn_yaml import load_template
+from rebalancer_tools.local.cfn_yaml import load_template
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -1,8 +1,8 @@
 """The stack's resource names and settings, defined once.
 
-template.yaml creates these resources; the local bootstrap (aws/bootstrap.py) creates the same ones in
-moto; the operator commands find them by environment; tests/unit/test_template_resources.py checks that
-the template and this module agree, name by name and setting by setting.
+template.yaml creates these resources; the local bootstrap (rebalancer_tools.local.bootstrap) creates
+the same ones in moto; the operator commands find them by environment; tests/unit/test_template_resources.py
+checks that the template and this module agree, name by name and setting by setting.
 
     >>> names = StackResources.derive("paper", account_id="123456789012", region="us-east-1")
     >>> names.table, names.halt_parameter

@@ -22,9 +22,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from rebalancer.aws.clients import AwsClients
 from rebalancer.aws.resources import StackResources
 from rebalancer.errors import ConfigError
+from rebalancer.state.aws_clients import AwsClients
 from rebalancer.state.base import BrokerClock, Clock, SystemClock
 from rebalancer.state.dynamodb import DynamoDBStore
 from rebalancer.state.s3 import S3RunRecords
@@ -110,9 +110,9 @@ class StackRuntime:
 
     def broker_and_data(self) -> tuple[Any, Any]:
         """Alpaca adapters with the secret's keys (read now, cached with a TTL), sharing one rate limiter."""
-        from rebalancer.broker.alpaca import AlpacaBroker
-        from rebalancer.broker.ratelimit import RateLimiter
-        from rebalancer.market.alpaca_source import AlpacaMarketData
+        from rebalancer.alpaca.broker import AlpacaBroker
+        from rebalancer.alpaca.market_data import AlpacaMarketData
+        from rebalancer.alpaca.ratelimit import RateLimiter
 
         config = self.loaded_config.config
         credentials = self.credentials.get()

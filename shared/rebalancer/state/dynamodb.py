@@ -10,7 +10,7 @@ The lease is a read, a decision (the shared rule in state/memory.py) and a condi
 write token, retried on contention: of concurrent invocations exactly one wins. A lost response to our own
 successful write is recognised by its token, so a retried request can never make us lose our own lease.
 
-    >>> from rebalancer.aws.clients import AwsClients
+    >>> from rebalancer.state.aws_clients import AwsClients
     >>> store = DynamoDBStore("rebalancer-paper-state", records=None, clients=AwsClients())  # doctest: +SKIP
 """
 
@@ -21,8 +21,8 @@ import json
 import uuid
 from typing import Any
 
-from rebalancer.aws.clients import AwsClients, aws_errors, error_code
 from rebalancer.errors import StateError
+from rebalancer.state.aws_clients import AwsClients, aws_errors, error_code
 from rebalancer.state.base import JsonDict, LeaseOutcome, LedgerEntry, RunKey, RunRecords, check_aware
 from rebalancer.state.memory import LeaseRecord, decide_lease, lease_lost
 

@@ -2,7 +2,7 @@
 
 The bucket is versioned, so an overwritten record keeps its history (lifecycle rules in template.yaml).
 
-    >>> from rebalancer.aws.clients import AwsClients
+    >>> from rebalancer.state.aws_clients import AwsClients
     >>> records = S3RunRecords("rebalancer-paper-records-123456789012-us-east-1", clients=AwsClients())
     >>> records.key("paper-2026-01-05-open", "plan.json")
     'runs/paper-2026-01-05-open/plan.json'
@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from rebalancer.aws.clients import AwsClients, aws_errors, error_code
 from rebalancer.errors import StateError
+from rebalancer.state.aws_clients import AwsClients, aws_errors, error_code
 from rebalancer.state.base import check_record_name
 
 _CONTENT_TYPES = {".json": "application/json", ".txt": "text/plain; charset=utf-8", ".csv": "text/csv"}

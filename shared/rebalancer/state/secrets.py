@@ -3,7 +3,7 @@
 The secret holds JSON {"key_id": "...", "secret_key": "..."}. Errors name the secret and what is wrong
 with it, never its value; the value is never logged (AlpacaCredentials redacts its repr).
 
-    >>> from rebalancer.aws.clients import AwsClients
+    >>> from rebalancer.state.aws_clients import AwsClients
     >>> source = SecretsManagerCredentials("rebalancer/paper/alpaca", clients=AwsClients())
     >>> source.loaded
     False
@@ -14,9 +14,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from rebalancer.aws.clients import AwsClients
-from rebalancer.broker.credentials import AlpacaCredentials
+from rebalancer.alpaca.credentials import AlpacaCredentials
 from rebalancer.errors import ConfigError
+from rebalancer.state.aws_clients import AwsClients
 
 DEFAULT_MAX_AGE_S = 300
 _PUT_HINT = (

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rebalancer.aws.clients import AwsClients, aws_errors
+from rebalancer.state.aws_clients import AwsClients, aws_errors
 
 SUBJECT_LIMIT = 100
 MESSAGE_LIMIT = 256 * 1024

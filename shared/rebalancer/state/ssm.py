@@ -4,7 +4,7 @@ Reads go through Powertools' SSMProvider with a short cache (an operator's `reba
 effect within `max_age` seconds in a warm container). An unreadable or invalid flag raises StateError,
 which the run treats as HALT. A missing parameter is unreadable too: the stack creates it as `off`.
 
-    >>> from rebalancer.aws.clients import AwsClients
+    >>> from rebalancer.state.aws_clients import AwsClients
     >>> flag = SsmHaltFlag("/rebalancer/paper/halt", clients=AwsClients())
     >>> flag.max_age
     5
@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from rebalancer.aws.clients import AwsClients, aws_errors
 from rebalancer.errors import StateError
+from rebalancer.state.aws_clients import AwsClients, aws_errors
 from rebalancer.state.base import TradingFlag
 
 DEFAULT_MAX_AGE_S = 5

@@ -1,0 +1,112 @@
+"""A whole backtest: evaluate every strategy once (vectorized), combine, simulate, summarize, write outputs.
+
+>>> from rebalancer_research.backtest.inputs import (
+...     load_market, load_strategies, needed_symbols, strategy_specs)
+>>> strategies = load_strategies(strategy_specs([], []))                     # the three built-ins
+>>> history = load_market(needed_symbols(strategies, "SPY"), None)           # the synthetic market
+>>> run = run_backtest(strategies, history, BacktestOptions(), benchmark="SPY")
+>>> sorted(run.document["strategies"]), run.document["benchmark"]["symbol"]
+(['klm', 'nuclear', 'tecl'], 'SPY')
+>>> paths = write_outputs(run, Path("/tmp/bt"))  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rebalancer.market.history import PriceHistory, day_to_date
+from rebalancer.portfolio.combine import combine_histories
+from rebalancer.symphony.evaluator import evaluate
+from rebalancer.symphony.weights import WeightHistory
+from rebalancer_research.backtest.attribution import COSTS, UNATTRIBUTED, contributions
+from rebalancer_research.backtest.inputs import LoadedStrategy
+from rebalancer_research.backtest.metrics import performance
+from rebalancer_research.backtest.options import BacktestOptions
+from rebalancer_research.backtest.simulate import BacktestResult, simulate, simulation_window
+from rebalancer_research.backtest.summary import BenchmarkCurve, benchmark_curve, summarize
+
+_STANDALONE_KEYS = ("total_return", "annualized_return", "volatility", "sharpe", "max_drawdown")
+
+
+@dataclass(frozen=True, eq=False)
+class BacktestRun:
+    """Everything one backtest produced: weights, the simulated path, the benchmark and the JSON document."""
+
+    per_strategy: dict[str, WeightHistory]
+    combined: WeightHistory
+    result: BacktestResult
+    benchmark: BenchmarkCurve | None
+    document: dict[str, Any]
+
+
+def evaluate_all(strategies: Sequence[LoadedStrategy], history: PriceHistory) -> dict[str, WeightHistory]:
+    """Each strategy's weight history over the whole history (one vectorized evaluation each)."""
+    return {item.name: evaluate(item.symphony, history) for item in strategies}
+
+
+def combined_weights(
+    strategies: Sequence[LoadedStrategy], per_strategy: dict[str, WeightHistory]
+) -> WeightHistory:
+    return combine_histories(per_strategy, {item.name: item.allocation for item in strategies})
+
+
+def _standalone(weights: WeightHistory, history: PriceHistory, options: BacktestOptions) -> dict[str, Any]:
+    result = simulate(weights, history, options)
+    metrics = performance(result.dates, result.equity, initial=options.initial_equity)
+    return {key: metrics[key] for key in _STANDALONE_KEYS}
+
+
+def run_backtest(
+    strategies: Sequence[LoadedStrategy],
+    history: PriceHistory,
+    options: BacktestOptions,
+    *,
+    benchmark: str | None = "SPY",
+) -> BacktestRun:
+    """Backtest the allocation-weighted portfolio of `strategies` over `history`."""
+    per_strategy = evaluate_all(strategies, history)
+    combined = combined_weights(strategies, per_strategy)
+    result = simulate(combined, history, options)
+    curve = None
+    if benchmark:
+        curve = benchmark_curve(history, benchmark, result.dates, options.initial_equity)
+    shares = contributions(result, per_strategy, {s.name: s.allocation for s in strategies})
+    # Each strategy alone over the same sessions as the portfolio, for comparison.
+    alone = dataclasses.replace(options, start=day_to_date(result.dates[0]))
+    info = {
+        item.name: {
+            "allocation": item.allocation,
+            "title": item.symphony.name,
+            "file": None if item.path is None else str(item.path),
+            "parameters": dict(item.symphony.parameters),
+            "contribution": shares[item.name],
+            "first_session_alone": str(
+                history.dates[simulation_window(per_strategy[item.name], history, options)[0]]
+            ),
+            "standalone": _standalone(per_strategy[item.name], history, alone),
+        }
+        for item in strategies
+    }
+    document = summarize(result, benchmark=curve, strategies=info)
+    document["contribution_costs"] = shares[COSTS]
+    document["contribution_unattributed"] = shares.get(UNATTRIBUTED, 0.0)
+    return BacktestRun(per_strategy, combined, result, curve, document)
+
+
+def write_outputs(run: BacktestRun, folder: Path, *, title: str = "Backtest report") -> dict[str, Path]:
+    """backtest.json, the PNG charts and report.html into `folder`; returns name -> path."""
+    from rebalancer_research.backtest.plots import write_charts
+    from rebalancer_research.backtest.report_html import render_html
+
+    folder.mkdir(parents=True, exist_ok=True)
+    charts = write_charts(run.result, run.benchmark, folder)
+    json_path = folder / "backtest.json"
+    json_path.write_text(json.dumps(run.document, indent=2) + "\n")
+    html_path = folder / "report.html"
+    html_path.write_text(render_html(run.document, charts, title=title))
+    return {**charts, "json": json_path, "html": html_path}

@@ -1,0 +1,247 @@
+"""`rebalancer signals`: today's target weights of each strategy, why, and the combined portfolio.
+
+    $ rebalancer signals                                   # the three built-ins on the synthetic market
+    $ rebalancer signals --data ../shared/data/market --as-of 2026-07-31 --format json
+    $ rebalancer signals --strategy tecl --strategy my.clj --allocation tecl=0.6 --allocation my=0.4
+
+Without --strategy: nuclear, tecl and klm at 0.3 / 0.5 / 0.2. With --strategy and no --allocation, the
+strategies share equally. A strategy's name is its file's stem. Every problem (unknown strategy or
+symbol, missing data, too little history, a date outside the data, allocations not summing to 1) is a
+typed error: one message, exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import math
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rebalancer.errors import ConfigError, DataError
+from rebalancer.market.history import PriceHistory, day_to_date
+from rebalancer.portfolio.combine import check_allocations, combine_weights
+from rebalancer.symphony.evaluator import required_history
+from rebalancer.symphony.library import BUILTIN_ALLOCATIONS, resolve_strategy, strategy_name
+from rebalancer.symphony.nodes import Symphony
+from rebalancer.symphony.reader import load_symphony
+from rebalancer.symphony.trace import TraceStep, evaluate_and_explain
+from rebalancer_research.market.csv_source import load_csv_dir
+from rebalancer_research.market.synthetic import synthetic_market
+from rebalancer_research.market.synthetic_universe import UNIVERSE
+from rebalancer_tools.cli.signals_format import format_table
+
+
+@dataclass(frozen=True)
+class StrategySignal:
+    name: str
+    title: str
+    allocation: float
+    weights: dict[str, float]
+    trace: list[TraceStep]
+
+
+@dataclass(frozen=True)
+class Signals:
+    as_of: dt.date
+    source: str
+    strategies: list[StrategySignal]
+    portfolio: dict[str, float]
+    notes: list[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "as_of": self.as_of.isoformat(),
+            "strategies": {
+                s.name: {"weights": s.weights, "trace": [step.to_dict() for step in s.trace]}
+                for s in self.strategies
+            },
+            "portfolio": {"weights": self.portfolio},
+        }
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "signals",
+        help="today's target weights of each strategy and the combined portfolio",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--strategy",
+        action="append",
+        default=[],
+        metavar="NAME|FILE",
+        help="a built-in (nuclear, tecl, klm) or a .clj file; repeatable (default: the three built-ins)",
+    )
+    parser.add_argument(
+        "--allocation",
+        action="append",
+        default=[],
+        metavar="NAME=WEIGHT",
+        help="a strategy's share of the portfolio as a fraction; repeatable; must sum to 1",
+    )
+    parser.add_argument("--data", metavar="DIR", help="a folder of SYMBOL.csv files (default: synthetic)")
+    parser.add_argument("--as-of", metavar="YYYY-MM-DD", help="the session to decide on (default: the last)")
+    parser.add_argument("--format", choices=("table", "json"), default="table", help="output format")
+    parser.set_defaults(func=run_signals)
+
+
+def run_signals(args: argparse.Namespace) -> int:
+    strategies = load_strategies(args.strategy)
+    allocations = parse_allocations(args.allocation, list(strategies))
+    as_of = parse_date(args.as_of) if args.as_of else None
+    history, source = load_history(strategies.values(), args.data)
+    signals = compute_signals(strategies, allocations, history, as_of, source=source)
+    for note in signals.notes:
+        print(note, file=sys.stderr)
+    if args.format == "json":
+        json.dump(signals.to_dict(), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(format_table(signals))
+    return 0
+
+
+def load_strategies(names: Sequence[str]) -> dict[str, Symphony]:
+    """Strategy name (file stem) -> parsed symphony, in the order given (default: the built-ins)."""
+    loaded: dict[str, Symphony] = {}
+    for item in names or list(BUILTIN_ALLOCATIONS):
+        path = resolve_strategy(item)
+        name = strategy_name(path)
+        if name in loaded:
+            raise ConfigError(
+                f"two strategies are named {name!r}",
+                code="strategy-duplicate",
+                hint="strategies are named by their file's stem; rename one file",
+                where="--strategy",
+            )
+        loaded[name] = load_symphony(path)
+    return loaded
+
+
+def parse_allocations(items: Sequence[str], names: Sequence[str]) -> dict[str, float]:
+    """NAME=WEIGHT pairs; none given: the built-in split for the built-ins, else equal shares."""
+    if not items:
+        if sorted(names) == sorted(BUILTIN_ALLOCATIONS):
+            return dict(BUILTIN_ALLOCATIONS)
+        return {name: 1.0 / len(names) for name in names}
+    allocations: dict[str, float] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        try:
+            weight = float(value)
+        except ValueError:
+            weight = math.nan
+        if not sep or not name.strip() or math.isnan(weight):
+            raise ConfigError(
+                f"cannot read allocation {item!r}",
+                code="bad-allocation",
+                hint="write --allocation NAME=FRACTION, e.g. --allocation tecl=0.5",
+                where="--allocation",
+            )
+        allocations[name.strip()] = weight
+    return check_allocations(allocations, dict.fromkeys(names))
+
+
+def parse_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ConfigError(
+            f"cannot read date {text!r}", code="bad-date", hint="write --as-of YYYY-MM-DD", where="--as-of"
+        ) from None
+
+
+def load_history(strategies: Any, data_dir: str | None) -> tuple[PriceHistory, str]:
+    """Prices for every symbol the strategies reference (derived from their trees)."""
+    symbols = sorted(set().union(*(s.symbols for s in strategies)))
+    if data_dir is not None:
+        return load_csv_dir(data_dir, symbols), f"data in {Path(data_dir)}"
+    unknown = [s for s in symbols if s not in UNIVERSE]
+    if unknown:
+        raise DataError(
+            f"unknown symbol {', '.join(unknown)}: the synthetic market does not model it",
+            code="symbol-unknown",
+            hint="check the ticker, or pass --data DIR with a SYMBOL.csv for it",
+        )
+    return synthetic_market(symbols), "synthetic market, seed 7"
+
+
+def compute_signals(
+    strategies: Mapping[str, Symphony],
+    allocations: Mapping[str, float],
+    history: PriceHistory,
+    as_of: dt.date | None = None,
+    *,
+    source: str = "",
+) -> Signals:
+    """Each strategy's weights and decision trace on `as_of` (default: the last session), combined."""
+    row = len(history) - 1 if as_of is None else history.row_of(as_of)
+    history = history.rows(0, row + 1)
+    day = day_to_date(history.dates[-1])
+    results = []
+    notes: list[str] = []
+    for name, symphony in strategies.items():
+        check_prices(name, symphony, history)
+        weight_history, trace = evaluate_and_explain(symphony, history, day)
+        if not weight_history.valid[-1]:
+            raise _too_little_history(name, symphony, history)
+        weights = weight_history.row(day)
+        results.append(StrategySignal(name, symphony.name, allocations.get(name, 0.0), weights, trace))
+        notes.extend(warmup_notes(name, symphony, history))
+    portfolio = combine_weights({s.name: s.weights for s in results}, allocations)
+    return Signals(day, source, results, portfolio, notes)
+
+
+def check_prices(name: str, symphony: Symphony, history: PriceHistory) -> None:
+    """Every symbol the strategy needs has a price on the last session."""
+    day = day_to_date(history.dates[-1])
+    missing = [s for s in sorted(symphony.symbols) if np.isnan(history.column(s)[-1])]
+    if missing:
+        raise DataError(
+            f"strategy {name} needs {', '.join(missing)}, which have no price on {day}",
+            code="data-missing",
+            hint="pick an --as-of date where every symbol has data, or complete the data",
+        )
+
+
+def _sessions_by_symbol(symphony: Symphony, history: PriceHistory) -> list[tuple[int, str]]:
+    """(sessions of data up to the last row, symbol), shortest first."""
+    counts = []
+    for symbol in sorted(symphony.symbols):
+        first = history.first_valid_row(symbol)
+        counts.append((len(history) - (len(history) if first is None else first), symbol))
+    return sorted(counts)
+
+
+def _too_little_history(name: str, symphony: Symphony, history: PriceHistory) -> DataError:
+    shortest = ", ".join(f"{symbol} {count}" for count, symbol in _sessions_by_symbol(symphony, history)[:3])
+    day = day_to_date(history.dates[-1])
+    return DataError(
+        f"strategy {name} is undefined on {day}: too little history for its indicators "
+        f"(sessions of data: {shortest}; full warm-up needs {required_history(symphony)})",
+        code="insufficient-history",
+        hint="pick a later --as-of date or load more history",
+    )
+
+
+def warmup_notes(name: str, symphony: Symphony, history: PriceHistory) -> list[str]:
+    """Symbols with less history than the strategy's full warm-up (RSI may not have converged)."""
+    needed = required_history(symphony)
+    short = [
+        f"{symbol} ({count})" for count, symbol in _sessions_by_symbol(symphony, history) if count < needed
+    ]
+    if not short:
+        return []
+    return [
+        f"note: {name} wants {needed} sessions for a fully converged warm-up; "
+        f"shorter: {', '.join(short)}; its indicators are defined but may differ slightly "
+        "from a longer history"
+    ]
