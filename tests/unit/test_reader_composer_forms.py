@@ -19,8 +19,8 @@ from rebalancer.symphony.nodes import (
     WeightEqual,
     WeightSpecified,
 )
-from rebalancer.symphony.printer import format_symphony, symphony_to_json
 from rebalancer.symphony.reader import read_symphony
+from rebalancer_tools.printer import format_symphony, symphony_to_json
 
 A, B, C = '(asset "A")', '(asset "B")', '(asset "C")'
 
