@@ -6,8 +6,11 @@ recorded days the three picks were held at 1/3 each (2026-01-20: BWXT 0.334, LEU
 in proportion to their inverse volatilities. docs/strategy-language.md, "Filters", states the rule.
 """
 
+from pathlib import Path
+
 import numpy as np
 import pytest
+from corpus_data import LAST_COMPLETE, market_dir
 
 from rebalancer.market.history import PriceHistory
 from rebalancer.symphony.evaluator import evaluate
@@ -21,6 +24,10 @@ from rebalancer.symphony.nodes import (
     WeightInverseVolatility,
     WeightSpecified,
 )
+from rebalancer.symphony.reader import load_symphony
+from rebalancer_research.market.csv_source import load_csv_dir
+
+REPO = Path(__file__).resolve().parents[2]
 
 SESSIONS = 12
 DATES = [str(d) for d in np.arange(np.datetime64("2024-01-01"), np.datetime64("2024-01-01") + SESSIONS)]
@@ -84,3 +91,16 @@ def test_a_filter_among_a_filters_candidates_is_ranked_as_one_candidate():
     assert evaluate(Symphony("n", (), outer), h).row(DATES[-1]) == {"C": 1.0}
     outer_bottom = Filter(Metric("moving-average-return", 3), "bottom", 1, (inner, Asset("C")))
     assert evaluate(Symphony("n", (), outer_bottom), h).row(DATES[-1]) == {"A": 1.0}
+
+
+@pytest.mark.parametrize("path", ["tests/fixtures/composer_corpus/nuclear.clj", "strategies/nuclear.clj"])
+def test_nuclear_matches_composers_recorded_holdings_on_2026_01_20(path: str):
+    # Composer recorded BWXT 0.334, LEU 0.333, OKLO 0.333 (the public export writes
+    # (weight-inverse-volatility 90 [(filter (moving-average-return 90) (select-top 3) [...])])).
+    directory = market_dir()
+    if directory is None:
+        pytest.skip("REBALANCER_MARKET_DATA is not set (the Makefile sets it)")
+    symphony = load_symphony(REPO / path)
+    history = load_csv_dir(directory, sorted(symphony.symbols)).until(LAST_COMPLETE)
+    row = evaluate(symphony, history).row("2026-01-20")
+    assert row == pytest.approx({"BWXT": 1 / 3, "LEU": 1 / 3, "OKLO": 1 / 3}, abs=1e-12)
