@@ -2,9 +2,10 @@
 
 botocore at DEBUG logs every response body (GetSecretValue's holds the Alpaca keys) and every request's
 parameters (PutSecretValue's); an operator who sets the root logger or AWS_LAMBDA_LOG_LEVEL to DEBUG
-would get the keys in CloudWatch. A filter on the botocore, boto3, urllib3 and s3transfer loggers
-rewrites any record that carries secret material (a SecretString/SecretBinary field, a secret_key,
-Alpaca's secret header, or a secret value this process has loaded) into a one-line notice. Filters run
+would get the keys in CloudWatch. A filter on the botocore, boto3, urllib3, s3transfer and Powertools'
+internal loggers rewrites any record that carries secret material (a SecretString/SecretBinary field,
+a secret_key, Alpaca's secret header, or a secret value this process has loaded) into a one-line notice.
+Filters run
 on the logger that creates a record, so every such logger gets one: `guard_third_party_loggers` is
 called after each client is created (its modules, hence their loggers, exist by then) and before every
 secret read.
@@ -22,7 +23,7 @@ import functools
 import logging
 import threading
 
-THIRD_PARTY_LOGGERS = ("botocore", "boto3", "urllib3", "s3transfer")
+THIRD_PARTY_LOGGERS = ("botocore", "boto3", "urllib3", "s3transfer", "aws_lambda_powertools")
 SECRET_MARKERS = ("secretstring", "secretbinary", "secret_key", "apca-api-secret-key")
 MIN_REMEMBERED = 8  # shorter values would redact ordinary words
 
