@@ -110,6 +110,17 @@ def test_a_malformed_event_is_a_clear_error_and_no_trade(local: LocalDeployment)
     assert "event-invalid" in alert.subject
 
 
+def test_an_event_scheduled_in_2099_is_refused_not_run_as_today(local: LocalDeployment) -> None:
+    before = _orders(local)
+    event = {**local.scheduled_event(), "scheduled_time": "2099-11-02T14:35:00Z"}
+    response = local.invoke("rebalance", event)
+    assert response["status"] == "failed"
+    assert response["error"]["code"] == "event-time-in-future"
+    assert _orders(local) == before
+    (alert,) = local.inbox.messages()
+    assert "event-time-in-future" in alert.subject
+
+
 def test_a_late_event_is_skipped_and_alerted(local: LocalDeployment) -> None:
     before = _orders(local)
     late = local.scheduled_event(local.session.now() - dt.timedelta(hours=3))
@@ -129,6 +140,12 @@ def test_the_watchdog_alerts_on_a_missed_run(
     (alert,) = local.inbox.messages()
     assert "NO COMPLETED RUN" in alert.subject
     assert '"RunsMissed":[1.0]' in capsys.readouterr().out
+
+
+def test_the_watchdog_refuses_a_session_in_2099(local: LocalDeployment) -> None:
+    verdict = local.invoke("watchdog", {"source": "manual", "scheduled_time": "2099-11-02T15:15:00Z"})
+    assert verdict["status"] == "failed"
+    assert verdict["error"]["code"] == "event-time-in-future"
 
 
 def test_the_watchdog_alerts_when_the_run_did_not_complete(local: LocalDeployment) -> None:
@@ -167,11 +184,26 @@ def test_health_ticks_every_check_and_crosses_a_missing_secret(
     assert "✗ credentials readable" in capsys.readouterr().out
 
 
+def test_health_crosses_when_alerts_reach_nobody(local: LocalDeployment) -> None:
+    from rebalancer.aws.entry import reset_runtime
+
+    local.stack.reset(secret={"key_id": EMULATOR_KEY, "secret_key": EMULATOR_SECRET})  # no subscription
+    reset_runtime()
+    health = local.invoke("health", {"source": "manual"})
+    assert not health["ok"]
+    crossed = {c["name"]: c["detail"] for c in health["checks"] if not c["ok"]}
+    assert list(crossed) == ["alerts reach someone"]
+    assert "alerts-unsubscribed" in crossed["alerts reach someone"]
+
+
 def test_resume_and_reduce_write_the_flag(local: LocalDeployment, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli_main(["reduce", "--env", "paper"]) == 0
     assert "sells only" in capsys.readouterr().out
     assert cli_main(["resume", "--env", "paper"]) == 0
-    assert capsys.readouterr().out.strip() == "/rebalancer/paper/halt = off: trading normally"
+    assert capsys.readouterr().out.strip().splitlines() == [
+        "rebalancer paper: account 123456789012, region us-east-1",
+        "/rebalancer/paper/halt = off: trading normally",
+    ]
     local.stack.clients.client("ssm").delete_parameter(Name=local.stack.names.halt_parameter)
     assert cli_main(["status", "--env", "paper"]) == 1
     assert "UNREADABLE" in capsys.readouterr().out
