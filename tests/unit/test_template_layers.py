@@ -1,8 +1,7 @@
-"""The code that reaches Lambda: layers pinned like pyproject, strategies and config inside the functions."""
+"""The code that reaches Lambda: layers built for python3.13 arm64, strategies and config in the functions."""
 
 from __future__ import annotations
 
-import re
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,6 @@ from rebalancer.aws.cfn_yaml import load_template
 from rebalancer.aws.package_size import FunctionSize, main, measure, report
 
 ROOT = Path(__file__).resolve().parents[2]
-PIN = re.compile(r"^([A-Za-z0-9_.\-\[\]]+)==([^\s;]+)$")
 
 
 @pytest.fixture(scope="module")
@@ -21,30 +19,14 @@ def template() -> dict[str, Any]:
     return load_template(ROOT / "template.yaml")
 
 
-def _pins(lines: list[str]) -> dict[str, str]:
-    pins = {}
-    for raw in lines:
-        line = raw.split("#", 1)[0].strip()
-        if not line:
-            continue
-        match = PIN.match(line)
-        assert match, f"not pinned with ==: {line!r}"
-        pins[match.group(1).lower()] = match.group(2)
-    return pins
-
-
-def test_deps_layer_pins_are_pyprojects_runtime_pins_minus_boto3() -> None:
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    runtime = _pins(project["dependencies"])
-    layer = _pins((ROOT / "layers/deps/requirements.txt").read_text().splitlines())
-    runtime.pop("boto3")  # the python3.13 Lambda runtime provides boto3
-    assert layer == runtime
-
-
 def test_both_layers_build_for_python313_arm64(template: dict[str, Any]) -> None:
-    for logical_id, uri in (("DepsLayer", "layers/deps/"), ("SharedLayer", "shared/")):
+    # DepsLayer: layers/deps/Makefile installs the hashed arm64 wheels with uv (tests/unit/test_locks.py)
+    for logical_id, uri, method in (
+        ("DepsLayer", "layers/deps/", "makefile"),
+        ("SharedLayer", "shared/", "python3.13"),
+    ):
         layer = template["Resources"][logical_id]
-        assert layer["Metadata"] == {"BuildMethod": "python3.13", "BuildArchitecture": "arm64"}
+        assert layer["Metadata"] == {"BuildMethod": method, "BuildArchitecture": "arm64"}
         assert layer["Properties"]["ContentUri"] == uri
         assert layer["Properties"]["CompatibleArchitectures"] == ["arm64"]
     assert template["Globals"]["Function"]["Layers"] == [{"Ref": "DepsLayer"}, {"Ref": "SharedLayer"}]
