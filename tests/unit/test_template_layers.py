@@ -46,14 +46,15 @@ def test_strategies_and_config_ship_inside_the_function(template: dict[str, Any]
     assert variables["REBALANCER_CONFIG_FILE"] == {"Fn::Sub": "/var/task/config/${Env}.yaml"}
 
 
-def test_samconfig_has_paper_default_and_live() -> None:
+def test_samconfig_has_paper_and_live_stacks() -> None:
     config = tomllib.loads((ROOT / "samconfig.toml").read_text())
-    assert config["default"]["global"]["parameters"]["stack_name"] == "rebalancer-paper"
-    assert 'Env="paper"' in config["default"]["deploy"]["parameters"]["parameter_overrides"]
+    assert config["paper"]["global"]["parameters"]["stack_name"] == "rebalancer-paper"
+    assert 'Env="paper"' in config["paper"]["deploy"]["parameters"]["parameter_overrides"]
     live = config["live"]["deploy"]["parameters"]
     assert 'Env="live"' in live["parameter_overrides"]
     assert 'LiveTradingConfirmed="no"' in live["parameter_overrides"]
     assert config["live"]["global"]["parameters"]["stack_name"] == "rebalancer-live"
+    assert "deploy" not in config["default"], "a deploy must name its stack: --config-env paper|live"
 
 
 def test_package_size_adds_each_functions_layers(tmp_path: Path, template: dict[str, Any]) -> None:
