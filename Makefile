@@ -19,7 +19,7 @@ export UV_SYSTEM_CERTS := 1
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 STEP = @printf '\n==> %s\n' 
 
-.PHONY: demo test lint types unit security checkov bench clean venv sam-check lock audit sbom
+.PHONY: demo test lint types unit security checkov bench clean venv sam-build sam-check lock audit sbom
 
 venv: $(STAMP)
 
@@ -59,7 +59,7 @@ test: lint types unit sam-check security
 # database online, so it runs only on GitHub (`make audit`, .github/workflows/ci.yml), as does the SBOM.
 CHECKOV_VENV ?= .venv-checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
-IAC := template.yaml infra/ci-deploy-role.yaml
+IAC := template.yaml infra/deploy-roles.yaml
 
 $(CHECKOV_STAMP): requirements/checkov.txt $(UV)
 	$(STEP)"checkov: installing the locked checkov into $(CHECKOV_VENV) (its boto3 pin clashes with ours)"
@@ -79,9 +79,10 @@ security: $(STAMP) checkov
 
 checkov: $(CHECKOV_STAMP)
 	$(STEP)"security: checkov ($(IAC); suppressions sit in place, each with its reason)"
-	$(CHECKOV_VENV)/bin/checkov --quiet --compact --framework cloudformation $(addprefix --file ,$(IAC))
+	$(CHECKOV_VENV)/bin/checkov --quiet --compact --skip-download --framework cloudformation $(addprefix --file ,$(IAC))
 
-# Online only: the vulnerability database and the SBOM (GitHub Actions runs these).
+# GitHub only (.github/workflows/ci.yml): pip-audit needs the internet, and its verdict changes with each new
+# advisory, so an unchanged commit could turn red: it gates pull requests there, not `make test`.
 audit: $(STAMP)
 	$(STEP)"audit: pip-audit against the locked requirements (needs the internet)"
 	$(UV) export --frozen --all-extras --no-emit-project --format requirements-txt -o $(VENV)/audit.txt --quiet
@@ -89,8 +90,12 @@ audit: $(STAMP)
 	$(BIN)/pip-audit --strict --require-hashes --disable-pip --requirement layers/deps/requirements.txt
 
 sbom: $(STAMP)
-	$(STEP)"sbom: CycloneDX of the locked environment -> sbom.cdx.json"
-	$(BIN)/cyclonedx-py environment --output-format JSON --output-file sbom.cdx.json $(VENV)/bin/python
+	$(STEP)"sbom: CycloneDX of what ships (the Lambda layer) and of the dev environment -> sbom/"
+	mkdir -p sbom
+	$(BIN)/cyclonedx-py requirements --output-format JSON --output-file sbom/lambda-layer.cdx.json \
+		layers/deps/requirements.txt
+	$(BIN)/cyclonedx-py environment --output-format JSON --output-file sbom/dev-environment.cdx.json \
+		$(VENV)/bin/python
 
 # Re-resolve everything (needs the internet): uv.lock, then the layer's requirements, exported from the lock's
 # runtime set with the lock's hashes (minus boto3 and what only it needs: the Lambda runtime provides them;
@@ -120,11 +125,14 @@ $(SAM_STAMP): requirements/sam.txt $(UV)
 	$(UV) pip sync --require-hashes --python $(SAM_VENV)/bin/python requirements/sam.txt
 	touch $(SAM_STAMP)
 
-sam-check: $(SAM_STAMP) $(STAMP)
+# The deploy workflow builds with this target too (then sam deploy --config-env paper|live).
+sam-build: $(SAM_STAMP) $(UV)
 	$(STEP)"sam: validate --lint"
 	$(SAM_ENV) $(SAM_VENV)/bin/sam validate --lint --template template.yaml
-	$(STEP)"sam: build (python3.13, arm64)"
+	$(STEP)"sam: build (python3.13, arm64; the deps layer from its hashed requirements)"
 	PATH="$(SAM_PATH)" $(SAM_ENV) $(SAM_VENV)/bin/sam build --template template.yaml
+
+sam-check: sam-build $(STAMP)
 	$(STEP)"sam: unzipped size per function"
 	$(BIN)/python -m rebalancer.aws.package_size template.yaml .aws-sam/build
 
@@ -134,5 +142,5 @@ bench: $(STAMP)
 	REBALANCER_MARKET_DATA=$(MARKET_DATA) $(BIN)/python bench/run_all.py
 
 clean:
-	rm -rf $(VENV) $(UV_VENV) $(SAM_VENV) $(CHECKOV_VENV) .pytest_cache .mypy_cache .ruff_cache .coverage build \
+	rm -rf $(VENV) $(UV_VENV) $(SAM_VENV) $(CHECKOV_VENV) sbom .pytest_cache .mypy_cache .ruff_cache .coverage build \
 		*.egg-info shared/*.egg-info
