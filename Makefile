@@ -12,25 +12,28 @@ MARKET_DATA ?= $(abspath ../shared/data/market)
 # uv lives in its own small venv, bootstrapped by pip from requirements/uv.txt (hashes required).
 UV_VENV ?= .venv-uv
 UV := $(abspath $(UV_VENV)/bin/uv)
+UV_STAMP := $(UV_VENV)/.installed
 # The machine's Pythons only (never a download); uv reads the system CA bundle like pip does.
 export UV_PYTHON_DOWNLOADS := never
 export UV_SYSTEM_CERTS := 1
 # uv sync installs into $(VENV) rather than the default .venv (same by default; lets VENV=... work).
 export UV_PROJECT_ENVIRONMENT := $(VENV)
-STEP = @printf '\n==> %s\n' 
+# A visible line per step, with the time of day so a slow step shows itself.
+STEP = @printf '\n==> %s  %s\n' "$$(date +%H:%M:%S)" 
 
 .PHONY: demo test lint types unit security checkov bench clean venv sam-build sam-check lock audit sbom
 
 venv: $(STAMP)
 
-$(UV): requirements/uv.txt
-	$(STEP)"uv: bootstrapping uv into $(UV_VENV) with pip (hash-checked, ~10 s)"
+$(UV_STAMP): requirements/uv.txt
+	$(STEP)"uv: bootstrapping uv into $(UV_VENV) with pip (hash-checked)"
 	$(PYTHON) -m venv $(UV_VENV)
 	$(UV_VENV)/bin/python -m pip install --quiet --require-hashes --no-deps -r requirements/uv.txt
 	@$(UV) --version
+	touch $(UV_STAMP)
 
 # uv sync --locked fails if uv.lock does not match pyproject.toml, and checks every download's hash.
-$(STAMP): pyproject.toml uv.lock $(UV)
+$(STAMP): pyproject.toml uv.lock $(UV_STAMP)
 	$(STEP)"venv: installing the locked library, dev and research tools into $(VENV) (uv sync --locked)"
 	$(UV) sync --locked --extra dev --extra research --python $(PYTHON)
 	touch $(STAMP)
@@ -61,7 +64,7 @@ CHECKOV_VENV ?= .venv-checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 IAC := template.yaml infra/deploy-roles.yaml
 
-$(CHECKOV_STAMP): requirements/checkov.txt $(UV)
+$(CHECKOV_STAMP): requirements/checkov.txt $(UV_STAMP)
 	$(STEP)"checkov: installing the locked checkov into $(CHECKOV_VENV) (its boto3 pin clashes with ours)"
 	$(UV) venv --quiet --allow-existing --python $(PYTHON) $(CHECKOV_VENV)
 	$(UV) pip sync --require-hashes --python $(CHECKOV_VENV)/bin/python requirements/checkov.txt
@@ -100,7 +103,7 @@ sbom: $(STAMP)
 # Re-resolve everything (needs the internet): uv.lock, then the layer's requirements, exported from the lock's
 # runtime set with the lock's hashes (minus boto3 and what only it needs: the Lambda runtime provides them;
 # layers/deps/Makefile installs them for python3.13 arm64), then the separate tool sets. Review the diff.
-lock: $(UV)
+lock: $(UV_STAMP)
 	$(STEP)"lock: uv.lock"
 	$(UV) lock
 	$(STEP)"lock: layers/deps/requirements.txt from uv.lock (runtime set; markers resolve for python3.13 arm64 at install)"
@@ -119,14 +122,14 @@ SAM_ENV := SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east
 PY313_BIN := $(lastword $(wildcard $(shell pyenv root 2>/dev/null)/versions/3.13.*/bin))
 SAM_PATH := $(if $(PY313_BIN),$(PY313_BIN):,)$(PATH)
 
-$(SAM_STAMP): requirements/sam.txt $(UV)
+$(SAM_STAMP): requirements/sam.txt $(UV_STAMP)
 	$(STEP)"sam: installing the locked aws-sam-cli into $(SAM_VENV)"
 	$(UV) venv --quiet --allow-existing --python $(PYTHON) $(SAM_VENV)
 	$(UV) pip sync --require-hashes --python $(SAM_VENV)/bin/python requirements/sam.txt
 	touch $(SAM_STAMP)
 
 # The deploy workflow builds with this target too (then sam deploy --config-env paper|live).
-sam-build: $(SAM_STAMP) $(UV)
+sam-build: $(SAM_STAMP) $(UV_STAMP)
 	$(STEP)"sam: validate --lint"
 	$(SAM_ENV) $(SAM_VENV)/bin/sam validate --lint --template template.yaml
 	$(STEP)"sam: build (python3.13, arm64; the deps layer from its hashed requirements)"
