@@ -14,8 +14,8 @@ from rebalancer.aws.cfn_yaml import load_template
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ["README.md", "infra/README.md", "docs/runbook.md", "docs/architecture.md"]
-# `sam` and its subcommand, then its arguments up to the end of the inline code or the line.
-SAM_COMMAND = re.compile(r"(?<![\w-])sam ((?:remote |local )?[a-z]+)([^`\n]*)")
+# `sam` and its subcommand, then its arguments up to the end of the inline code, the line or a `&&`.
+SAM_COMMAND = re.compile(r"(?<![\w-])sam ((?:remote |local )?[a-z]+)([^`\n&]*)")
 SAMCONFIG_COMMANDS = {"build", "deploy", "validate", "sync", "delete"}
 
 
@@ -26,7 +26,7 @@ def _sam_commands() -> list[tuple[str, str, list[str]]]:
         if path.exists():
             for match in SAM_COMMAND.finditer(path.read_text()):
                 # whitespace is enough for the options read here (a quoted value may run onto the next line)
-                args = match.group(2).split("&&")[0].replace("\\", " ").split()
+                args = match.group(2).replace("\\", " ").split()
                 found.append((doc, match.group(1), args))
     return found
 
