@@ -162,3 +162,10 @@ def test_new_forms_print_and_read_back_to_the_same_tree():
     lhs = symphony_to_json(sym)["root"]["children"][0]["condition"]["lhs"]
     assert lhs["subject"]["type"] == "group"
     assert lhs["window"] == 1
+
+
+def test_a_body_written_as_a_child_list_is_its_node_or_their_equal_weighting():
+    one = read_symphony(f'(defsymphony "T" {{}} [{A}])')
+    assert one.root == Asset("A")
+    two = read_symphony(f'(defsymphony "T" {{}} [{A} {B}])')
+    assert two.root == WeightEqual((Asset("A"), Asset("B")))

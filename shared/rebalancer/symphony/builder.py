@@ -92,7 +92,12 @@ def build_symphony(
         )
     name = _string(args[0], "the symphony name")
     settings = read_settings(settings_form, parameters or {}, top.loc)
-    root = NodeBuilder(dict(settings.parameters)).node(body[0])
+    builder = NodeBuilder(dict(settings.parameters))
+    if is_child_list(body[0]):  # a body written as a child list: its nodes share equally
+        nodes = builder.children(top, body, "the symphony's body")
+        root = nodes[0] if len(nodes) == 1 else WeightEqual(nodes, loc=body[0].loc)
+    else:
+        root = builder.node(body[0])
     return Symphony(name, settings.pairs, root, settings.parameters, source=source)
 
 
