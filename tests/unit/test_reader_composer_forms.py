@@ -189,3 +189,12 @@ def test_explain_labels_sub_tree_subjects_and_multi_window_metrics():
     assert steps[0].outcome is False
     assert steps[1].description == "select-top 1 by percentage-price-oscillator(2/3) of [A, B]"
     assert steps[1].outcome == ["A"]
+
+
+def test_the_text_view_without_the_outer_brackets_reads_as_the_bracketed_form():
+    # Composer's text view: `defsymphony "..." {...}` then the body, no enclosing parentheses.
+    bare = 'defsymphony "S" {:rebalance-frequency :none}\n  (weight-equal [\n    (asset "SPY")\n  ])\n'
+    assert read_symphony(bare) == read_symphony(f"({bare})")
+    with pytest.raises(StrategyError) as info:
+        read_symphony(bare + '(asset "QQQ")')
+    assert info.value.code == "arity"

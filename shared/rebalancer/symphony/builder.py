@@ -66,6 +66,11 @@ def build_symphony(
             hint=_DEFSYMPHONY_EXAMPLE,
         )
     top = forms[0]
+    if isinstance(top, Atom) and top.kind == "symbol" and top.text == "defsymphony":
+        # Composer's editor shows (and users copy) the text view without the outer brackets:
+        # `defsymphony "Name" {...} (weight-equal [...])`. Read it as the bracketed form.
+        top = Seq("list", tuple(forms), top.offset, top.source)
+        forms = [top]
     if not (isinstance(top, Seq) and top.head == "defsymphony"):
         raise error_at(
             top,
