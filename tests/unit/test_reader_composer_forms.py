@@ -191,8 +191,8 @@ def test_explain_labels_sub_tree_subjects_and_multi_window_metrics():
     assert steps[1].outcome == ["A"]
 
 
-def test_the_text_view_without_the_outer_brackets_reads_as_the_bracketed_form():
-    # Composer's text view: `defsymphony "..." {...}` then the body, no enclosing parentheses.
+def test_a_file_without_the_outer_brackets_reads_as_the_bracketed_form():
+    # As public converters of Composer's JSON write it: `defsymphony "..." {...}` then the body.
     bare = 'defsymphony "S" {:rebalance-frequency :none}\n  (weight-equal [\n    (asset "SPY")\n  ])\n'
     assert read_symphony(bare) == read_symphony(f"({bare})")
     with pytest.raises(StrategyError) as info:

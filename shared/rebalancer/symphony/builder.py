@@ -67,8 +67,8 @@ def build_symphony(
         )
     top = forms[0]
     if isinstance(top, Atom) and top.kind == "symbol" and top.text == "defsymphony":
-        # Composer's editor shows (and users copy) the text view without the outer brackets:
-        # `defsymphony "Name" {...} (weight-equal [...])`. Read it as the bracketed form.
+        # Some public files leave out the outer brackets (converters of Composer's JSON write
+        # `defsymphony "Name" {...} (weight-equal [...])`): read it as the bracketed form.
         top = Seq("list", tuple(forms), top.offset, top.source)
         forms = [top]
     if not (isinstance(top, Seq) and top.head == "defsymphony"):
