@@ -116,6 +116,7 @@ def test_share_classes_reach_the_data_source_as_dotted_symbols():
 
 
 GROUP = f'(group "G" [(if (> (current-price "SIG") 10) [{A}] [{B}])])'
+SPACED = '(group "two  spaces" [(asset "A")])'
 
 
 def test_an_indicator_of_a_sub_tree_reads_its_own_simulated_series():
@@ -160,6 +161,8 @@ def test_new_forms_print_and_read_back_to_the_same_tree():
     sym = read(text)
     again = read_symphony(format_symphony(sym))
     assert again == sym
+    spaced = read(f"(if (> (rsi {SPACED} 2) 50) [{A}] [{B}])")
+    assert read_symphony(format_symphony(spaced)) == spaced
     lhs = symphony_to_json(sym)["root"]["children"][0]["condition"]["lhs"]
     assert lhs["subject"]["type"] == "group"
     assert lhs["window"] == 1
