@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from rebalancer.aws.cfn_yaml import load_template
+from rebalancer_tools.local.cfn_yaml import load_template
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ["README.md", "infra/README.md", "docs/runbook.md", "docs/architecture.md"]
