@@ -40,6 +40,12 @@ class StrategyConfig(_Section):
     source: str | None = Field(default=None, min_length=1, description="default: the strategy's own key")
     allocation: float = Field(gt=0, le=1)
     parameters: dict[str, float] = Field(default_factory=dict)
+    rebalance: str | None = Field(
+        default=None,
+        pattern=r"^(none|daily|weekly|monthly|quarterly|yearly|threshold:0?\.\d*[1-9]\d*)$",
+        description="override the file's :rebalance-frequency / :rebalance-threshold "
+        "(none, daily, weekly, monthly, quarterly, yearly or threshold:X); default: the file's setting",
+    )
 
 
 def default_strategies() -> dict[str, StrategyConfig]:

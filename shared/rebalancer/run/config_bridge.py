@@ -38,6 +38,7 @@ def settings_from_config(
             resolve_strategy_path(config.strategy_source(name), base_dir=base_dir, env=env),
             strategy.allocation,
             dict(strategy.parameters),
+            strategy.rebalance,
         )
         for name, strategy in config.strategies.items()
     )

@@ -18,6 +18,7 @@ from typing import Any
 from rebalancer.errors import DataError, StrategyError
 from rebalancer.market.history import PriceHistory
 from rebalancer.portfolio.combine import combine_weights
+from rebalancer.portfolio.schedule import Schedule, parse_schedule, schedule_from_settings
 from rebalancer.run.settings import StrategySpec
 from rebalancer.symphony.evaluator import required_history
 from rebalancer.symphony.nodes import Symphony
@@ -33,6 +34,8 @@ class LoadedStrategy:
     filename: str
     parameters: Mapping[str, float]
     symphony: Symphony
+    schedule: Schedule = field(default_factory=Schedule)
+    rebalance: str | None = None  # the config's override of the file's schedule, if any
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -40,15 +43,26 @@ class LoadedStrategy:
             "allocation": self.allocation,
             "filename": self.filename,
             "parameters": dict(self.parameters),
+            "rebalance": self.rebalance,
             "source": self.source,
         }
 
 
-def read_strategy(
-    name: str, allocation: float, source: str, filename: str, parameters: Mapping[str, float]
+def read_strategy(  # noqa: PLR0917 (a strategy's fields, as the config and the record hold them)
+    name: str,
+    allocation: float,
+    source: str,
+    filename: str,
+    parameters: Mapping[str, float],
+    rebalance: str | None = None,
 ) -> LoadedStrategy:
     symphony = read_symphony(source, filename=filename, parameters=parameters or None)
-    return LoadedStrategy(name, allocation, source, filename, dict(parameters), symphony)
+    schedule = (
+        schedule_from_settings(symphony.settings, filename)
+        if rebalance is None
+        else parse_schedule(rebalance, f"strategies.{name}.rebalance")
+    )
+    return LoadedStrategy(name, allocation, source, filename, dict(parameters), symphony, schedule, rebalance)
 
 
 def load_strategies(specs: Sequence[StrategySpec]) -> list[LoadedStrategy]:
@@ -64,14 +78,21 @@ def load_strategies(specs: Sequence[StrategySpec]) -> list[LoadedStrategy]:
                 hint="check the path in the config's strategies section",
                 where=str(spec.path),
             ) from err
-        loaded.append(read_strategy(spec.name, spec.allocation, source, str(spec.path), spec.parameters))
+        loaded.append(
+            read_strategy(spec.name, spec.allocation, source, str(spec.path), spec.parameters, spec.rebalance)
+        )
     return loaded
 
 
 def strategies_from_record(items: Sequence[Mapping[str, Any]]) -> list[LoadedStrategy]:
     return [
         read_strategy(
-            str(i["name"]), float(i["allocation"]), str(i["source"]), str(i["filename"]), i["parameters"]
+            str(i["name"]),
+            float(i["allocation"]),
+            str(i["source"]),
+            str(i["filename"]),
+            i["parameters"],
+            i.get("rebalance"),
         )
         for i in items
     ]

@@ -43,6 +43,7 @@ class StrategySpec:
     path: Path
     allocation: float
     parameters: Mapping[str, float] = field(default_factory=dict)
+    rebalance: str | None = None  # overrides the file's rebalance settings (portfolio/schedule.py)
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from rebalancer_research.backtest.metrics import daily_returns, performance
 from rebalancer_research.backtest.options import BacktestOptions
 from rebalancer_research.backtest.pipeline import combined_weights, evaluate_all
 from rebalancer_research.backtest.simulate import simulate, simulation_window
+from rebalancer_research.backtest.sleeves import schedule_of
 
 METRICS = ("sharpe", "sortino", "calmar", "total_return", "annualized_return", "max_drawdown")
 Params = dict[str, float]
@@ -190,6 +191,21 @@ def _stitched(
     }
 
 
+def _with_file_schedule(specs: Sequence[StrategySpec], options: BacktestOptions) -> BacktestOptions:
+    """Without --rebalance, the strategies' own schedule (walk-forward simulates them combined, so
+    they must share one; docs/rebalancing.md)."""
+    if options.rebalance is not None:
+        return options
+    schedules = {schedule_of(s.symphony, None, str(s.path)) for s in load_strategies(specs)}
+    if len(schedules) > 1:
+        raise ConfigError(
+            f"the strategies rebalance on different schedules ({', '.join(sorted(map(str, schedules)))})",
+            code="walkforward-schedules",
+            hint="pass --rebalance to use one schedule for all, or walk forward one strategy at a time",
+        )
+    return dataclasses.replace(options, rebalance=next(iter(schedules), None))
+
+
 def walk_forward(
     specs: Sequence[StrategySpec],
     history: PriceHistory,
@@ -199,6 +215,7 @@ def walk_forward(
 ) -> dict[str, Any]:
     """The walk-forward report (JSON-able): per window the chosen point, in- and out-of-sample metrics."""
     points = grid_points(grid)
+    options = _with_file_schedule(specs, options)
     executor: Executor | None = None
     if settings.jobs > 1:
         executor = ProcessPoolExecutor(settings.jobs, initializer=_init_worker, initargs=(history,))

@@ -48,7 +48,12 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--execution", choices=("close", "open"), default="close")
     parser.add_argument("--slippage-bps", type=float, default=0.0)
     parser.add_argument("--fee-bps", type=float, default=0.0)
-    parser.add_argument("--rebalance", default="daily", help="daily, weekly, monthly or threshold:X")
+    parser.add_argument(
+        "--rebalance",
+        default=None,
+        help="override every strategy's own :rebalance-frequency / :rebalance-threshold: "
+        "daily, weekly, monthly, quarterly, yearly, none or threshold:X (default: each file's setting)",
+    )
     parser.add_argument(
         "--cash-buffer", type=float, default=buffer, help=f"as the live planner (default {buffer})"
     )
@@ -86,7 +91,7 @@ def _options(args: argparse.Namespace) -> BacktestOptions:
         execution=args.execution,
         slippage_bps=args.slippage_bps,
         fee_bps=args.fee_bps,
-        rebalance=parse_rebalance(args.rebalance),
+        rebalance=None if args.rebalance is None else parse_rebalance(args.rebalance),
         cash_buffer=args.cash_buffer,
         min_order_notional=args.min_order,
         initial_equity=args.initial_equity,
