@@ -33,6 +33,7 @@ class BookKeeper:
         self.books = Books({})
         self.due: dict[str, Due] = {}
         self.targets: dict[str, dict[str, Decimal]] = {}
+        self.prices: dict[str, Decimal] = {}  # the decision prices the books were valued at
         self.lines: list[str] = []
 
     def net(
@@ -59,6 +60,7 @@ class BookKeeper:
         prices: Mapping[str, Decimal],
     ) -> None:
         ctx = self.ctx
+        self.prices = dict(prices)
         today = ctx.key.session_date
         saved_doc = ctx.ports.store.load_books(ctx.settings.env)
         saved = None if saved_doc is None else Books.from_dict(saved_doc)
@@ -81,6 +83,7 @@ class BookKeeper:
             "books": self.books.to_dict(),
             "due": {n: {"due": d.due, "reason": d.reason} for n, d in self.due.items()},
             "targets": {n: {s: str(v) for s, v in t.items()} for n, t in self.targets.items()},
+            "prices": {s: str(p) for s, p in sorted(self.prices.items())},
         }
 
     def _load_journal(self) -> None:
@@ -88,11 +91,16 @@ class BookKeeper:
         self.books = Books.from_dict(doc["books"])
         self.due = {n: Due(bool(d["due"]), str(d["reason"])) for n, d in doc["due"].items()}
         self.targets = {n: {s: Decimal(v) for s, v in t.items()} for n, t in doc["targets"].items()}
+        self.prices = {s: Decimal(p) for s, p in doc["prices"].items()}
 
     def settle(
         self, status: RunStatus, outcomes: Sequence[OrderOutcome], prices: Mapping[str, Decimal]
     ) -> None:
-        """Allocate the fills, mark who rebalanced, save the books and render the report's section."""
+        """Allocate the fills, mark who rebalanced, save the books and render the report's section.
+
+        The books are valued at the decision's prices (journaled: a resumed run no longer holds what
+        its crashed attempt sold, so today's positions would price nothing of it)."""
+        prices = {**prices, **self.prices}
         books = self.books
         if status in (RunStatus.COMPLETED, RunStatus.PARTIAL):
             # Swaps between books happen only when the rebalance went ahead; a halted run keeps them.
