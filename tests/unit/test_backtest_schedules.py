@@ -94,3 +94,15 @@ def test_strategies_on_different_schedules_keep_their_own_sleeves(
     explained = info["d"]["contribution"] + info["y"]["contribution"] + run.document["contribution_costs"]
     total = run.result.equity[-1] / BacktestOptions().initial_equity - 1.0
     assert explained == pytest.approx(total, abs=1e-9)
+
+
+def test_the_backtest_says_which_symbol_limits_its_start(tmp_path: Path, market: PriceHistory) -> None:
+    late = market.close.copy()
+    spy = market.symbols.index("SPY")
+    late[:500, spy] = np.nan  # SPY "listed" 500 sessions into the history
+    history = PriceHistory(market.dates, market.symbols, late, None)
+    run = run_backtest([_strategy(tmp_path, "m", "{}")], history, BacktestOptions(), benchmark=None)
+    coverage = run.document["data_coverage"]
+    assert coverage["limited_by"] == "SPY"
+    assert coverage["late"] == [f"SPY from {market.dates[500]}"]
+    assert str(run.result.dates[0]) >= str(market.dates[500])

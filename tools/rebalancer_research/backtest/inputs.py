@@ -10,6 +10,7 @@ True
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -21,6 +22,8 @@ from rebalancer.symphony.library import BUILTIN_ALLOCATIONS, resolve_strategy, s
 from rebalancer.symphony.nodes import Symphony
 from rebalancer.symphony.reader import load_symphony
 from rebalancer.symphony.weights import WEIGHT_TOLERANCE
+
+ALPACA = "alpaca"  # --data alpaca: Alpaca's market data API, cached on disk
 
 
 @dataclass(frozen=True)
@@ -116,8 +119,16 @@ def needed_symbols(strategies: Iterable[LoadedStrategy], benchmark: str | None) 
     return symbols
 
 
-def load_market(symbols: Collection[str], data_dir: str | Path | None) -> PriceHistory:
-    """CSV files from `data_dir` (SYMBOL.csv), or the deterministic synthetic market when None."""
+def load_market(
+    symbols: Collection[str], data_dir: str | Path | None, *, end: dt.date | None = None
+) -> PriceHistory:
+    """CSV files from `data_dir` (SYMBOL.csv); `alpaca`: Alpaca's market data through the disk cache
+    (market/alpaca_cache.py; bars up to `end`, default yesterday); None: the synthetic market."""
+    if str(data_dir) == ALPACA:
+        from rebalancer_research.market.alpaca_cache import load_alpaca
+
+        last = end or dt.date.today() - dt.timedelta(days=1)  # the CLI's clock: the last closed session
+        return load_alpaca(symbols, start=None, end=last)
     if data_dir is None:
         from rebalancer_research.market.synthetic import synthetic_market
 

@@ -35,6 +35,7 @@ from rebalancer_research.backtest.sleeves import (
     trade_sessions,
 )
 from rebalancer_research.backtest.summary import BenchmarkCurve, benchmark_curve, summarize
+from rebalancer_research.market.coverage import data_coverage
 
 _STANDALONE_KEYS = ("total_return", "annualized_return", "volatility", "sharpe", "max_drawdown")
 
@@ -114,6 +115,8 @@ def run_backtest(
     }
     document = summarize(result, benchmark=curve, strategies=info)
     document["sessions_traded"] = trade_sessions(result)
+    # Which symbol's late start decides the first session, and gaps the prices were filled over.
+    document["data_coverage"] = data_coverage(history, set(combined.symbols)).to_dict()
     document["contribution_costs"] = shares[COSTS]
     document["contribution_unattributed"] = shares.get(UNATTRIBUTED, 0.0)
     return BacktestRun(per_strategy, combined, result, curve, document)

@@ -41,7 +41,11 @@ def _common(parser: argparse.ArgumentParser) -> None:
         "--allocation", action="append", default=[], metavar="NAME=WEIGHT", help="repeatable; sums to 1"
     )
     parser.add_argument(
-        "--data", metavar="DIR", help="folder of SYMBOL.csv files (default: synthetic market)"
+        "--data",
+        metavar="DIR",
+        help="folder of SYMBOL.csv files, or 'alpaca' (Alpaca market data cached in "
+        "$REBALANCER_BARS_CACHE, default .rebalancer/bars; keys from APCA_API_KEY_ID/APCA_API_SECRET_KEY) "
+        "(default: synthetic market)",
     )
     parser.add_argument("--start", type=_date, help="first session (YYYY-MM-DD)")
     parser.add_argument("--end", type=_date, help="last session (YYYY-MM-DD)")
@@ -104,7 +108,7 @@ def run_backtest_command(args: argparse.Namespace) -> int:
     options = _options(args)
     benchmark = None if args.benchmark.lower() == "none" else args.benchmark.upper()
     strategies = load_strategies(strategy_specs(args.strategy, args.allocation))
-    history = load_market(needed_symbols(strategies, benchmark), args.data)
+    history = load_market(needed_symbols(strategies, benchmark), args.data, end=args.end)
     run = run_backtest(strategies, history, options, benchmark=benchmark)
     passed = True
     if args.check_bias:
@@ -146,7 +150,7 @@ def run_walkforward_command(args: argparse.Namespace) -> int:
     grid = parse_grid(args.grid)
     strategies = load_strategies(specs)
     _check_declared(strategies, grid)
-    history = load_market(needed_symbols(strategies, None), args.data)
+    history = load_market(needed_symbols(strategies, None), args.data, end=getattr(args, "end", None))
     report = walk_forward(specs, history, grid, settings, _options(args))
     print(json.dumps(report, indent=2) if args.format == "json" else walkforward_table(report))
     return 0

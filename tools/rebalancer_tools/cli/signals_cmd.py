@@ -87,7 +87,12 @@ def register(subparsers: Any) -> None:
         metavar="NAME=WEIGHT",
         help="a strategy's share of the portfolio as a fraction; repeatable; must sum to 1",
     )
-    parser.add_argument("--data", metavar="DIR", help="a folder of SYMBOL.csv files (default: synthetic)")
+    parser.add_argument(
+        "--data",
+        metavar="DIR",
+        help="a folder of SYMBOL.csv files, or 'alpaca' (Alpaca market data, cached on disk; keys from "
+        "APCA_API_KEY_ID/APCA_API_SECRET_KEY) (default: synthetic)",
+    )
     parser.add_argument("--as-of", metavar="YYYY-MM-DD", help="the session to decide on (default: the last)")
     parser.add_argument("--format", choices=("table", "json"), default="table", help="output format")
     parser.set_defaults(func=run_signals)
@@ -97,7 +102,7 @@ def run_signals(args: argparse.Namespace) -> int:
     strategies = load_strategies(args.strategy)
     allocations = parse_allocations(args.allocation, list(strategies))
     as_of = parse_date(args.as_of) if args.as_of else None
-    history, source = load_history(strategies.values(), args.data)
+    history, source = load_history(strategies.values(), args.data, as_of)
     signals = compute_signals(strategies, allocations, history, as_of, source=source)
     for note in signals.notes:
         print(note, file=sys.stderr)
@@ -159,9 +164,16 @@ def parse_date(text: str) -> dt.date:
         ) from None
 
 
-def load_history(strategies: Any, data_dir: str | None) -> tuple[PriceHistory, str]:
+def load_history(
+    strategies: Any, data_dir: str | None, as_of: dt.date | None = None
+) -> tuple[PriceHistory, str]:
     """Prices for every symbol the strategies reference (derived from their trees)."""
     symbols = sorted(set().union(*(s.symbols for s in strategies)))
+    if data_dir == "alpaca":
+        from rebalancer_research.market.alpaca_cache import load_alpaca
+
+        end = as_of or dt.date.today() - dt.timedelta(days=1)  # the CLI's clock: the last closed session
+        return load_alpaca(symbols, start=None, end=end), "Alpaca market data (disk cache)"
     if data_dir is not None:
         return load_csv_dir(data_dir, symbols), f"data in {Path(data_dir)}"
     unknown = [s for s in symbols if s not in UNIVERSE]

@@ -21,14 +21,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from rebalancer.errors import RebalancerError
 from rebalancer.market.history import PriceHistory
 from rebalancer.portfolio.schedule import schedule_from_settings
 from rebalancer.symphony.evaluator import required_history
 from rebalancer.symphony.library import resolve_strategy
 from rebalancer.symphony.reader import load_symphony
+from rebalancer_research.market.coverage import data_coverage
 
 KNOWN_SETTINGS = {"asset-class", "rebalance-frequency", "rebalance-threshold", "rebalance-corridor-width"}
 
@@ -140,34 +139,18 @@ def csv_source_report(folder: Path, symbols: list[str], needed: int) -> SourceRe
 
 
 def coverage(name: str, history: PriceHistory, needed: int) -> SourceReport:
-    """Which symbol starts last (it limits the start), gaps inside each symbol's range, and whether the
-    sessions where every symbol has a price cover the warm-up."""
-    close = history.close
-    finite = np.isfinite(close)
-    starts = {s: history.first_valid_row(s) for s in history.symbols}
-    late: list[tuple[int, str]] = []
-    gaps: list[str] = []
-    first_all = max((r for r in starts.values() if r is not None), default=0)
-    for j, symbol in enumerate(history.symbols):
-        row = starts[symbol]
-        if row is None:
-            continue
-        if row > 0:
-            late.append((row, f"{symbol} from {history.dates[row]}"))
-        holes = np.flatnonzero(~finite[row:, j]) + row
-        if holes.size:
-            first, last = history.dates[holes[0]], history.dates[holes[-1]]
-            gaps.append(f"{symbol}: {holes.size} missing sessions from {first} to {last}")
-    complete = int(finite[first_all:].all(axis=1).sum())
-    limiter = max(starts, key=lambda s: starts[s] or 0) if late else None
-    detail = f"{complete} sessions with every symbol, from {history.dates[first_all]} to {history.dates[-1]}"
-    if limiter:
-        detail += f"; {limiter} limits the start"
-    ok = complete >= needed
+    """Whether the sessions where every symbol has a price cover the warm-up; which symbol starts last
+    (it limits the start), late starts and gaps inside each symbol's range."""
+    found = data_coverage(history)
+    detail = (
+        f"{found.complete_sessions} sessions with every symbol, from {found.first_complete} to {found.last}"
+    )
+    if found.limited_by:
+        detail += f"; {found.limited_by} limits the start"
+    ok = found.complete_sessions >= needed
     if not ok:
         detail += f"; the warm-up needs {needed}"
-    ordered = [text for _, text in sorted(late, reverse=True)]
-    return SourceReport(name, ok, detail, late=ordered, gaps=gaps, limited_by=limiter)
+    return SourceReport(name, ok, detail, late=found.late, gaps=found.gaps, limited_by=found.limited_by)
 
 
 def synthetic_source_report(symbols: list[str]) -> SourceReport:
