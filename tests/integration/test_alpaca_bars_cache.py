@@ -76,3 +76,12 @@ def test_signals_read_alpaca_bars_and_a_new_symbol_fetches_only_itself(
         cache.load(["SPY", "NOPE"], dt.date(2016, 1, 1), END)
     assert asked == [["NOPE"]]
     assert "NOPE" in str(err.value)
+
+
+def test_symphony_check_asks_alpaca_for_any_symbol(
+    emulator: EmulatorServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "m.clj"
+    path.write_text(SYMPHONY)
+    assert main(["symphony", "check", str(path), "--data", "alpaca"]) == 0
+    assert "source alpaca: ok" in capsys.readouterr().out

@@ -14,6 +14,7 @@ market counts only when it models every symbol rather than standing in a generic
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import sys
@@ -74,7 +75,9 @@ def register_check(commands: Any) -> None:
     check.add_argument(
         "files", nargs="+", metavar="FILE", help="symphony files (Composer exports) or built-ins"
     )
-    check.add_argument("--data", default=None, help="CSV folder (default: $REBALANCER_MARKET_DATA)")
+    check.add_argument(
+        "--data", default=None, help="CSV folder or 'alpaca' (default: $REBALANCER_MARKET_DATA)"
+    )
     check.add_argument("--json", action="store_true", help="print the reports as JSON")
     check.set_defaults(func=run_check)
 
@@ -117,7 +120,9 @@ def check_file(item: str, data_dir: str | None) -> FileReport:
         elif key not in KNOWN_SETTINGS:
             report.notes.append(f"setting :{key} {value} is ignored")
     symbols = sorted(symphony.symbols)
-    if data_dir:
+    if data_dir == "alpaca":
+        report.sources.append(alpaca_source_report(symbols, report.history_sessions))
+    elif data_dir:
         report.sources.append(csv_source_report(Path(data_dir), symbols, report.history_sessions))
     report.sources.append(synthetic_source_report(symbols))
     return report
@@ -136,6 +141,17 @@ def csv_source_report(folder: Path, symbols: list[str], needed: int) -> SourceRe
     except RebalancerError as err:
         return SourceReport(name, False, f"unreadable: {err}")
     return coverage(name, history, needed)
+
+
+def alpaca_source_report(symbols: list[str], needed: int) -> SourceReport:
+    """Alpaca's market data through the disk cache (fetching what it lacks: keys needed then)."""
+    from rebalancer_research.market.alpaca_cache import load_alpaca
+
+    try:
+        history = load_alpaca(symbols, start=None, end=dt.date.today() - dt.timedelta(days=1))
+    except RebalancerError as err:
+        return SourceReport("alpaca", False, str(err))
+    return coverage("alpaca", history, needed)
 
 
 def coverage(name: str, history: PriceHistory, needed: int) -> SourceReport:
