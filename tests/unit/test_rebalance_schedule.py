@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from rebalancer.config.loader import load_config_with_sources
+from rebalancer.config.problems import ConfigProblems
 from rebalancer.errors import StrategyError
 from rebalancer.portfolio.schedule import (
     Schedule,
@@ -16,6 +19,8 @@ from rebalancer.portfolio.schedule import (
     rebalance_due,
     schedule_from_settings,
 )
+from rebalancer.run.config_bridge import settings_from_config
+from rebalancer.run.decide import load_strategies
 from rebalancer.symphony.reader import read_symphony
 
 
@@ -112,3 +117,27 @@ def test_overrides_parse_like_the_backtest_option() -> None:
     assert parse_schedule("Quarterly") == Schedule("quarterly")
     with pytest.raises(StrategyError):
         parse_schedule("biweekly", "strategies.tecl.rebalance")
+
+
+def test_the_config_overrides_a_files_schedule_per_strategy(tmp_path: Path) -> None:
+    (tmp_path / "m.clj").write_text(
+        '(defsymphony "m" {:rebalance-frequency :monthly} (weight-equal [(asset "SPY")]))'
+    )
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        "env: paper\nstrategies:\n"
+        "  m: {source: m.clj, allocation: 0.5, rebalance: 'threshold:0.1'}\n"
+        "  n: {source: m.clj, allocation: 0.5}\n"
+    )
+    strategies = load_strategies(settings_from_config(load_config_with_sources(config)).strategies)
+    assert [(s.name, s.schedule) for s in strategies] == [
+        ("m", Schedule("none", 0.1)),
+        ("n", Schedule("monthly")),
+    ]
+    assert strategies[0].to_dict()["rebalance"] == "threshold:0.1"  # recorded for replay
+    config.write_text(
+        "env: paper\nstrategies:\n  m: {source: m.clj, allocation: 1, rebalance: fortnightly}\n"
+    )
+    with pytest.raises(ConfigProblems) as err:
+        load_config_with_sources(config)
+    assert "strategies.m.rebalance" in str(err.value)
