@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from rebalancer.market.history import PriceHistory
-from rebalancer_research.backtest.inputs import LoadedStrategy, load_strategies, strategy_specs
+from rebalancer.strategies import LoadedStrategy, load_strategies, specs_from_arguments
 from rebalancer_research.backtest.options import BacktestOptions, parse_rebalance
 from rebalancer_research.backtest.pipeline import run_backtest
 from rebalancer_research.market.synthetic import synthetic_market
@@ -19,8 +20,8 @@ FIXED = '(weight-specified [60 40] [(asset "SPY") (asset "TLT")])'
 def _strategy(tmp_path: Path, name: str, settings: str, allocation: float = 1.0) -> LoadedStrategy:
     path = tmp_path / f"{name}.clj"
     path.write_text(f'(defsymphony "{name}" {settings} {FIXED})\n')
-    [loaded] = load_strategies(strategy_specs([str(path)], [f"{name}=1"]))
-    return LoadedStrategy(loaded.name, loaded.symphony, allocation, path)
+    [loaded] = load_strategies(specs_from_arguments([str(path)], [f"{name}=1"]))
+    return dataclasses.replace(loaded, allocation=allocation)
 
 
 @pytest.fixture(scope="module")

@@ -12,15 +12,15 @@ from hypothesis import strategies as st
 from rebalancer.config.loader import load_config_with_sources
 from rebalancer.config.problems import ConfigProblems
 from rebalancer.errors import StrategyError
-from rebalancer.portfolio.schedule import (
+from rebalancer.run.config_bridge import settings_from_config
+from rebalancer.strategies import load_strategies
+from rebalancer.strategies.schedule import (
     Schedule,
     calendar_due,
     parse_schedule,
     rebalance_due,
     schedule_from_settings,
 )
-from rebalancer.run.config_bridge import settings_from_config
-from rebalancer.run.decide import load_strategies
 from rebalancer.symphony.reader import read_symphony
 
 

@@ -13,10 +13,10 @@ from run_fakes import FakeBroker, et, make_ports, make_settings
 from rebalancer.portfolio.books import Books
 from rebalancer.run import RunStatus, run
 from rebalancer.run.ports import Ports
-from rebalancer.run.settings import StrategySpec
 from rebalancer.state.base import RunKey
-from rebalancer.state.memory import MemoryStore
+from rebalancer.strategies import StrategySpec
 from rebalancer_research.market.synthetic import synthetic_market
+from rebalancer_tools.local.memory import MemoryStore
 
 HISTORY = synthetic_market(["SPY", "TLT", "XOM"], end=dt.date(2026, 1, 5), sessions=120)
 DAY1, DAY2 = "2026-01-05", "2026-01-06"

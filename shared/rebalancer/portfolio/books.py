@@ -3,7 +3,7 @@
 Several strategies share one account, so "has this strategy drifted?" and "what did it earn?" need a
 virtual book per strategy. Each run (docs/rebalancing.md):
 1. reconcile the saved books with the broker (positions and cash; rules below);
-2. decide per strategy whether it rebalances today (portfolio/schedule.py);
+2. decide per strategy whether it rebalances today (strategies/schedule.py);
 3. net: a strategy that rebalances wants weight x its value x (1 - cash buffer) of each symbol, one that
    does not keeps its shares; the sum over books is the account's target (one set of orders);
 4. allocate the fills back: per symbol, books that sell hand their shares to books that buy (Composer's

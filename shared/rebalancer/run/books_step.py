@@ -1,6 +1,6 @@
 """The run's per-strategy books: reconcile, decide who rebalances, net the targets, allocate the fills.
 
-The pure rules are in portfolio/books.py, portfolio/book_fills.py and portfolio/schedule.py. This step
+The pure rules are in portfolio/books.py, portfolio/book_fills.py and strategies/schedule.py. This step
 journals what it decided (books.json in the run's records) before any order is sent, so a resumed run
 allocates the crashed attempt's fills to the same books and targets instead of reconciling positions
 its own orders already moved. The books are saved (DynamoDB in the stack, disk locally) only once the
@@ -17,10 +17,11 @@ from typing import Any
 from rebalancer.broker.models import Account, OrderSide, Position
 from rebalancer.portfolio.book_fills import allocate_fills, mark_rebalanced, wanted_shares, with_values
 from rebalancer.portfolio.books import ZERO, Books, book_targets, net_weights, reconcile
-from rebalancer.portfolio.schedule import Due, rebalance_due
 from rebalancer.run.context import RunContext
-from rebalancer.run.decide import Decision, LoadedStrategy
+from rebalancer.run.decide import Decision
 from rebalancer.run.result import OrderOutcome, RunStatus
+from rebalancer.strategies import LoadedStrategy
+from rebalancer.strategies.schedule import Due, rebalance_due
 
 JOURNAL = "books.json"
 

@@ -13,7 +13,7 @@ from typing import Literal
 
 from rebalancer.errors import ConfigError
 from rebalancer.portfolio.plan_model import PlanOptions
-from rebalancer.portfolio.schedule import Schedule
+from rebalancer.strategies.schedule import Schedule
 
 Execution = Literal["close", "open"]
 RebalanceKind = Literal["daily", "weekly", "monthly", "quarterly", "yearly", "none", "threshold"]
@@ -24,7 +24,7 @@ CALENDAR_KINDS = ("daily", "weekly", "monthly", "quarterly", "yearly", "none")
 class Rebalance:
     """When the backtest trades: every session, the first session of a week, month, quarter or year,
     only the first session (none), or on drift (threshold). Composer's semantics:
-    rebalancer.portfolio.schedule and docs/rebalancing.md."""
+    rebalancer.strategies.schedule and docs/rebalancing.md."""
 
     kind: RebalanceKind = "daily"
     threshold: float = 0.0

@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from rebalancer.market.history import PriceHistory, day_to_date
-from rebalancer.portfolio.schedule import schedule_from_settings
+from rebalancer.strategies.schedule import schedule_from_settings
 from rebalancer.symphony.nodes import Symphony
 from rebalancer_research.backtest.attribution import COSTS
 from rebalancer_research.backtest.options import BacktestOptions, Rebalance

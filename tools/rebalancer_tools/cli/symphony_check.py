@@ -24,7 +24,7 @@ from typing import Any
 
 from rebalancer.errors import RebalancerError
 from rebalancer.market.history import PriceHistory
-from rebalancer.portfolio.schedule import schedule_from_settings
+from rebalancer.strategies.schedule import schedule_from_settings
 from rebalancer.symphony.evaluator import required_history
 from rebalancer.symphony.library import resolve_strategy
 from rebalancer.symphony.reader import load_symphony
