@@ -33,14 +33,14 @@ MONTHLY = (
 )
 
 
-def _settings(tmp_path: Path):  # type: ignore[no-untyped-def]
+def _settings(tmp_path: Path, override: str = ""):  # type: ignore[no-untyped-def]
     (tmp_path / "daily.clj").write_text(DAILY)
     (tmp_path / "monthly.clj").write_text(MONTHLY)
     config = tmp_path / "config.yaml"
     config.write_text(
         "env: paper\nstrategies:\n"
         "  daily: {source: daily.clj, allocation: 0.5}\n"
-        "  monthly: {source: monthly.clj, allocation: 0.5}\n"
+        f"  monthly: {{source: monthly.clj, allocation: 0.5{override}}}\n"
         "data:\n  lookback_sessions: 60\nexecution:\n  fill_timeout_seconds: 20\n"
     )
     return settings_from_config(load_config_with_sources(config))
@@ -50,18 +50,17 @@ def _at(day: str) -> dt.datetime:
     return dt.datetime.combine(dt.date.fromisoformat(day), dt.time(9, 35), tzinfo=NEW_YORK)
 
 
-def test_books_add_up_to_the_broker_and_the_monthly_strategy_trades_only_at_its_boundary(
-    tmp_path: Path,
-) -> None:
-    settings = _settings(tmp_path)
+def _sessions(tmp_path: Path, override: str = "") -> tuple[dict[str, list[str]], list[str]]:
+    """Run every day of DAYS; per strategy the days it rebalanced, and the days GLD traded."""
+    settings = _settings(tmp_path, override)
     history = synthetic_market(["SPY", "TLT", "GLD"], end=dt.date(2026, 2, 27), sessions=300)
     store = DiskStore(tmp_path / "store")
+    rebalanced: dict[str, list[str]] = {"daily": [], "monthly": []}
+    gld_traded: list[str] = []
     with EmulatorServer(history, start_at=_at(DAYS[0])) as emulator:
         broker, data = adapters(emulator.url, AlpacaCredentials(EMULATOR_KEY, EMULATOR_SECRET))
         session = BrokerSession(broker, data, emulator.clock, emulator)
         ports = session.ports(store, DiskHaltFlag(tmp_path / "store"), DiskNotifier(tmp_path / "store"))
-        rebalanced: dict[str, list[str]] = {"daily": [], "monthly": []}
-        gld_traded: list[str] = []
         for day in DAYS:
             emulator.clock.set(_at(day).replace(tzinfo=None))
             result = run(settings, ports, session.now())
@@ -75,9 +74,25 @@ def test_books_add_up_to_the_broker_and_the_monthly_strategy_trades_only_at_its_
                     rebalanced[name].append(day)
             if any(o.symbol == "GLD" and o.filled_qty > 0 for o in result.outcomes):
                 gld_traded.append(day)
-        assert rebalanced["daily"] == DAYS
-        assert rebalanced["monthly"] == ["2026-01-27", "2026-02-02"]  # its first run, then February's first
-        assert gld_traded == ["2026-01-27", "2026-02-02"]  # only the monthly strategy holds GLD
         cash = broker.get_account().cash
         booked_cash = sum((b.cash for b in books.books.values()), Decimal(0))
         assert abs(booked_cash - cash) < Decimal("0.01")
+    return rebalanced, gld_traded
+
+
+def test_books_add_up_to_the_broker_and_the_monthly_strategy_trades_only_at_its_boundary(
+    tmp_path: Path,
+) -> None:
+    rebalanced, gld_traded = _sessions(tmp_path)
+    assert rebalanced["daily"] == DAYS
+    assert rebalanced["monthly"] == ["2026-01-27", "2026-02-02"]  # its first run, then February's first
+    assert gld_traded == ["2026-01-27", "2026-02-02"]  # only the monthly strategy holds GLD
+
+
+def test_a_corridor_set_in_the_config_holds_the_strategy_while_its_band_is_not_crossed(
+    tmp_path: Path,
+) -> None:
+    rebalanced, gld_traded = _sessions(tmp_path, ", rebalance: 'threshold:0.3'")
+    assert rebalanced["daily"] == DAYS
+    assert rebalanced["monthly"] == ["2026-01-27"]  # the initial investment; a week never drifts 30 points
+    assert gld_traded == ["2026-01-27"]
