@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from rebalancer.alpaca.credentials import AlpacaCredentials
+from rebalancer.broker.models import OrderRequest, OrderSide
 from rebalancer.config.loader import load_config_with_sources
 from rebalancer.portfolio.books import Books
 from rebalancer.run import RunStatus, run
@@ -50,8 +51,11 @@ def _at(day: str) -> dt.datetime:
     return dt.datetime.combine(dt.date.fromisoformat(day), dt.time(9, 35), tzinfo=NEW_YORK)
 
 
-def _sessions(tmp_path: Path, override: str = "") -> tuple[dict[str, list[str]], list[str]]:
-    """Run every day of DAYS; per strategy the days it rebalanced, and the days GLD traded."""
+def _sessions(
+    tmp_path: Path, override: str = "", hand_trade_on: str = ""
+) -> tuple[dict[str, list[str]], list[str]]:
+    """Run every day of DAYS; per strategy the days it rebalanced, and the days GLD traded.
+    `hand_trade_on`: that morning someone sells 10 SPY by hand before the run."""
     settings = _settings(tmp_path, override)
     history = synthetic_market(["SPY", "TLT", "GLD"], end=dt.date(2026, 2, 27), sessions=300)
     store = DiskStore(tmp_path / "store")
@@ -63,8 +67,12 @@ def _sessions(tmp_path: Path, override: str = "") -> tuple[dict[str, list[str]],
         ports = session.ports(store, DiskHaltFlag(tmp_path / "store"), DiskNotifier(tmp_path / "store"))
         for day in DAYS:
             emulator.clock.set(_at(day).replace(tzinfo=None))
+            if day == hand_trade_on:
+                broker.submit_order(OrderRequest("SPY", OrderSide.SELL, "by-hand-1", qty=Decimal(10)))
             result = run(settings, ports, session.now())
             assert result.status is RunStatus.COMPLETED, result.report
+            if day == hand_trade_on:
+                assert any(w.startswith("books: SPY: the books held") for w in result.warnings), result.report
             assert "Strategy books:" in result.report
             books = Books.from_dict(store.load_books("paper") or {})
             positions = {p.symbol: p.qty for p in broker.get_positions()}
@@ -96,3 +104,8 @@ def test_a_corridor_set_in_the_config_holds_the_strategy_while_its_band_is_not_c
     assert rebalanced["daily"] == DAYS
     assert rebalanced["monthly"] == ["2026-01-27"]  # the initial investment; a week never drifts 30 points
     assert gld_traded == ["2026-01-27"]
+
+
+def test_a_hand_trade_is_reconciled_into_the_books_and_reported(tmp_path: Path) -> None:
+    rebalanced, _ = _sessions(tmp_path, hand_trade_on="2026-01-29")  # books == broker asserted every day
+    assert rebalanced["monthly"] == ["2026-01-27", "2026-02-02"]  # the hand trade does not make it trade
