@@ -1,12 +1,12 @@
 """Daily bars for any symbol from Alpaca's market data API, cached on disk (`--data alpaca`).
 
 The cache is a CSV folder in csv_source's format (SYMBOL.csv: date, open, adj_close; split- and
-dividend-adjusted, `adjustment=all`) plus `manifest.json` recording the range and feed each symbol was
-fetched for. A request the manifest covers is served from disk without any request; the symbols it
-does not cover are fetched in one batched request (all pages) and written. The folder doubles as a
-`--data DIR` for later runs. Adjusted history changes after a split or a dividend: `--refresh` (or
-deleting the folder) fetches again. No new dependency: CSV is what csv_source already reads, and a
-450-symbol, 10-year cache reads in well under a second.
+dividend-adjusted, `adjustment=all`), so it doubles as a `--data DIR`, plus `manifest.json` recording
+the range and feed each symbol was fetched for, and the same series as numpy arrays (`npz/SYMBOL.npz`)
+that a load reads: parsing and validating 450 CSV files of 10 years takes 2.4 s of CPU, the arrays 5 ms
+(bench/alpaca_cache_bench.py), with no new dependency. A request the manifest covers is served from
+disk without any request; the symbols it does not cover are fetched in one batched request (all pages)
+and written. Adjusted history changes after a split or a dividend: deleting the folder fetches again.
 
 Keys come from the environment, as Alpaca's own tools name them: APCA_API_KEY_ID and
 APCA_API_SECRET_KEY; APCA_API_DATA_URL points the client elsewhere (the emulator in tests).
@@ -18,6 +18,7 @@ APCA_API_SECRET_KEY; APCA_API_DATA_URL points the client elsewhere (the emulator
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import os
 from collections.abc import Callable, Collection, Mapping
@@ -28,7 +29,7 @@ import numpy as np
 
 from rebalancer.errors import ConfigError
 from rebalancer.market.history import PriceHistory
-from rebalancer_research.market.csv_source import load_csv_dir
+from rebalancer_research.market.csv_source import SymbolSeries, _union, load_csv_dir
 
 Fetch = Callable[[Collection[str], dt.date, dt.date], PriceHistory]
 MANIFEST = "manifest.json"
@@ -52,11 +53,15 @@ class BarsCache:
             self.requests += 1
             fetched = self.fetch(stale, start, end)
             self.folder.mkdir(parents=True, exist_ok=True)
+            (self.folder / "npz").mkdir(parents=True, exist_ok=True)
             for symbol in stale:
-                _write_symbol(self.folder / f"{symbol}.csv", fetched, symbol)
+                _write_symbol(self.folder, fetched, symbol)
                 manifest[symbol] = {"start": start.isoformat(), "end": end.isoformat(), "feed": self.feed}
             (self.folder / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
-        return load_csv_dir(self.folder, wanted)
+        arrays = [self.folder / "npz" / f"{s}.npz" for s in wanted]
+        if all(p.is_file() for p in arrays):
+            return _union([_read_arrays(p) for p in arrays])
+        return load_csv_dir(self.folder, wanted)  # a folder written by hand: the validating reader
 
     def _manifest(self) -> dict[str, Any]:
         path = self.folder / MANIFEST
@@ -72,17 +77,30 @@ def _covers(entry: Mapping[str, Any] | None, start: dt.date, end: dt.date, feed:
     return dt.date.fromisoformat(entry["start"]) <= start and dt.date.fromisoformat(entry["end"]) >= end
 
 
-def _write_symbol(path: Path, history: PriceHistory, symbol: str) -> None:
+def _write_symbol(folder: Path, history: PriceHistory, symbol: str) -> None:
+    """SYMBOL.csv (the --data DIR format) and npz/SYMBOL.npz (what loads read), each written whole."""
     col = history.symbols.index(symbol)
     close = history.close[:, col]
     opens = history.open[:, col] if history.open is not None else np.full(len(close), np.nan)
+    kept = np.isfinite(close)
     lines = ["date,open,adj_close"]
-    for day, opened, closed in zip(history.dates, opens, close, strict=True):
-        if np.isfinite(closed):
-            lines.append(f"{day},{'' if not np.isfinite(opened) else repr(float(opened))},{float(closed)!r}")
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text("\n".join(lines) + "\n")
-    tmp.replace(path)  # a crash never leaves a half-written SYMBOL.csv
+    for day, opened, closed in zip(history.dates[kept], opens[kept], close[kept], strict=True):
+        lines.append(f"{day},{'' if not np.isfinite(opened) else repr(float(opened))},{float(closed)!r}")
+    _replace(folder / f"{symbol}.csv", ("\n".join(lines) + "\n").encode())
+    buffer = io.BytesIO()
+    np.savez(buffer, dates=history.dates[kept], close=close[kept], open=opens[kept])
+    _replace(folder / "npz" / f"{symbol}.npz", buffer.getvalue())
+
+
+def _replace(path: Path, data: bytes) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)  # a crash never leaves a half-written file
+
+
+def _read_arrays(path: Path) -> SymbolSeries:
+    with np.load(path) as data:
+        return SymbolSeries(path.stem, data["dates"], data["close"], data["open"])
 
 
 def alpaca_fetch(environ: Mapping[str, str] | None = None, *, feed: str = "iex") -> Fetch:
