@@ -5,7 +5,7 @@ per-symbol cap go to cash (never redistributed to other symbols), then the gross
 weight down pro rata. The run plans orders from the limited targets; `assess` (risk.py) checks the orders.
 
 >>> limited = limit_targets({"TQQQ": 0.7, "XYZ": 0.3}, RiskLimits(max_symbol_weight=Decimal("0.5")), {"TQQQ"})
->>> limited.weights, [d.code for d in limited.denials]
+>>> limited.weights, [str(d.code) for d in limited.denials]
 ({'TQQQ': Decimal('0.5')}, ['max-weight-clipped', 'symbol-not-in-universe'])
 """
 
