@@ -21,7 +21,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 # A visible line per step, with the time of day so a slow step shows itself.
 STEP = @printf '\n==> %s  %s\n' "$$(date +%H:%M:%S)" 
 
-.PHONY: demo test lint types unit security checkov bench clean venv sam-build sam-check lock audit sbom
+.PHONY: demo test lint types unit doctest mutation security checkov bench clean venv sam-build sam-check lock audit sbom
 
 venv: $(STAMP)
 
@@ -56,7 +56,13 @@ unit: $(STAMP)
 	$(STEP)"unit: the whole test suite (pytest -n 2, coverage)"
 	REBALANCER_MARKET_DATA=$(MARKET_DATA) $(BIN)/pytest -n 2 --cov --cov-report=term
 
-test: lint types unit sam-check security
+# Every docstring example in the library runs (illustrations that need a live account are marked +SKIP).
+doctest: $(STAMP)
+	$(STEP)"doctest: every docstring example in shared/rebalancer and tools"
+	REBALANCER_MARKET_DATA=$(MARKET_DATA) $(BIN)/pytest -q -p no:cacheprovider -o addopts=--strict-markers \
+		--doctest-modules shared/rebalancer tools
+
+test: lint types unit doctest sam-check security
 
 # --- Security checks that run offline (here, in `make test`, and in CI). pip-audit needs the vulnerability
 # database online, so it runs only on GitHub (`make audit`, .github/workflows/ci.yml), as does the SBOM.
@@ -112,6 +118,13 @@ lock: $(UV_STAMP)
 	for set in uv sam checkov; do $(UV) pip compile requirements/$$set.in --universal --python-version 3.11 \
 		--generate-hashes --quiet --custom-compile-command 'make lock' -o requirements/$$set.txt || exit 1; done
 
+# Mutation testing of the money path (portfolio/, run/client_ids.py, symphony/weights.py) with mutmut:
+# prints the score per module, exit 1 under 90%. Minutes, not seconds: deliberately not part of `test`.
+mutation: $(STAMP)
+	$(STEP)"mutation: mutmut on the money path (installs the locked mutation extra)"
+	$(UV) sync --locked --extra dev --extra research --extra mutation --python $(PYTHON)
+	$(BIN)/python -m rebalancer_tools.mutation --jobs 2
+
 # --- SAM: validate --lint, build (python3.13, arm64 wheels) and report the unzipped package size.
 # aws-sam-cli pins conflict with ours, so it lives in its own venv. sam build needs python3.13 on PATH:
 # pyenv's 3.13 when there is one, else whatever python3.13 the PATH has. The deps layer is built by
@@ -145,5 +158,5 @@ bench: $(STAMP)
 	REBALANCER_MARKET_DATA=$(MARKET_DATA) $(BIN)/python bench/run_all.py
 
 clean:
-	rm -rf $(VENV) $(UV_VENV) $(SAM_VENV) $(CHECKOV_VENV) sbom .pytest_cache .mypy_cache .ruff_cache .coverage build \
+	rm -rf $(VENV) $(UV_VENV) $(SAM_VENV) $(CHECKOV_VENV) sbom .mutation .pytest_cache .mypy_cache .ruff_cache .coverage build \
 		*.egg-info shared/*.egg-info tools/*.egg-info

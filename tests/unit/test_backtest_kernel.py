@@ -117,3 +117,35 @@ def test_the_implementation_is_picked_by_width():
     ones = np.ones((n, width))
     path = run_sessions(targets, np.ones(n, dtype=bool), ones, ones, BacktestOptions(cash_buffer=0.0))
     np.testing.assert_allclose(path.holdings[0], 100_000 / width)
+
+
+@pytest.mark.parametrize(
+    ("width", "rebalance", "expected"),
+    [
+        (3, "daily", ["linear"]),
+        (64, "weekly", ["linear"]),
+        (65, "daily", ["dense"]),
+        (80, "monthly", ["dense"]),
+        (3, "threshold:0.05", ["sparse"]),
+        (80, "threshold:0.05", ["dense"]),
+    ],
+)
+def test_the_kernel_is_chosen_by_width_and_schedule(monkeypatch, width, rebalance, expected):
+    from rebalancer_research.backtest import kernel
+
+    called: list[str] = []
+    for name, label in (("_run_sparse", "sparse"), ("_run_dense", "dense"), ("run_linear", "linear")):
+        original = getattr(kernel, name)
+
+        def spy(*args, _original=original, _label=label, **kwargs):
+            called.append(_label)
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(kernel, name, spy)
+    n = 3
+    targets = np.full((n, width), 1.0 / width)
+    ones = np.ones((n, width))
+    options = BacktestOptions(cash_buffer=0.0, rebalance=parse_rebalance(rebalance))
+    path = kernel.run_sessions(targets, np.ones(n, dtype=bool), ones, ones, options)
+    assert called[:1] == expected
+    np.testing.assert_allclose(path.holdings[0], 100_000 / width)

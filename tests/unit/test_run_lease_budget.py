@@ -24,6 +24,15 @@ def _config(tmp_path: Path, fill_timeout: float) -> Path:
     return path
 
 
+@pytest.mark.parametrize(("fill_timeout", "lease_s"), [(20, 210), (120, 410), (240, 650)])
+def test_the_lease_is_two_fill_waits_plus_170_seconds(
+    tmp_path: Path, fill_timeout: float, lease_s: int
+) -> None:
+    # Written out (docs/runbook.md): 2 x fill timeout + 110 s for the rest of the run + 60 s of margin.
+    settings = settings_from_config(load_config(_config(tmp_path, fill_timeout), env={}))
+    assert settings.schedule.lease_ttl == dt.timedelta(seconds=lease_s)
+
+
 @pytest.mark.parametrize("fill_timeout", [20, 120, 240])
 def test_lease_covers_both_fill_phases_and_the_rest_of_the_run(tmp_path: Path, fill_timeout: float) -> None:
     settings = settings_from_config(load_config(_config(tmp_path, fill_timeout), env={}))
@@ -42,3 +51,4 @@ def test_longest_run_fits_in_the_rebalance_function_timeout() -> None:
     timeout = int(block.split("Timeout:", 1)[1].split()[0])
     limit = 240  # the config's ceiling on fill_timeout_seconds
     assert dt.timedelta(seconds=2 * limit) + RUN_OVERHEAD <= dt.timedelta(seconds=timeout)
+    assert 2 * limit + 110 <= timeout  # the same budget written out: two fill waits and 110 s for the rest

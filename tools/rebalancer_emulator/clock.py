@@ -7,8 +7,8 @@ by hand. Naive datetimes and strings are read as America/New_York wall-clock tim
     >>> clock.advance(dt.timedelta(seconds=30)).isoformat()
     '2024-11-29T14:35:30+00:00'
     >>> cal = MarketCalendar(dt.date(2024, 11, 1), dt.date(2024, 12, 31))
-    >>> cal.session(dt.date(2024, 11, 29)).close.hour   # early close at 13:00 ET
-    13
+    >>> cal.session(dt.date(2024, 11, 29)).close.hour   # early close: 13:00 ET is 18:00 UTC
+    18
 """
 
 from __future__ import annotations

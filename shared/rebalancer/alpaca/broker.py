@@ -155,15 +155,6 @@ class AlpacaBroker:
                 return
             raise
 
-    def close_position(self, symbol: str) -> Order:
-        """Liquidate a whole position. Not retried: it carries no client_order_id to reconcile by.
-
-        Prefer a sell of the exact held quantity with a client_order_id when idempotency matters.
-        """
-        return to_order(
-            self.policy.once(f"close position {symbol}", lambda: self.client.close_position(symbol))
-        )
-
     def submit_order(self, request: OrderRequest) -> Order:
         """Post a market DAY order once; resolve every unclear outcome by client_order_id."""
         last_error: BrokerError | None = None

@@ -20,7 +20,7 @@ import os
 import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rebalancer.aws.resources import StackResources
 from rebalancer.errors import ConfigError
@@ -31,6 +31,13 @@ from rebalancer.state.s3 import S3RunRecords
 from rebalancer.state.secrets import SecretsManagerCredentials
 from rebalancer.state.sns import SnsNotifier
 from rebalancer.state.ssm import SsmHaltFlag
+
+if TYPE_CHECKING:  # imported lazily at run time: a cold start pays only for what the invocation uses
+    from rebalancer.alpaca.broker import AlpacaBroker
+    from rebalancer.alpaca.market_data import AlpacaMarketData
+    from rebalancer.config.loader import LoadedConfig
+    from rebalancer.run.ports import Ports
+    from rebalancer.run.settings import RunSettings
 
 
 def _int_env(environ: Mapping[str, str], name: str, default: int) -> int:
@@ -86,7 +93,7 @@ class StackRuntime:
         return self.environ.get("REBALANCER_CONFIG_FILE") or f"config/{self.names.env}.yaml"
 
     @functools.cached_property
-    def loaded_config(self) -> Any:
+    def loaded_config(self) -> LoadedConfig:
         """The validated configuration (LoadedConfig); its env must be the stack's."""
         from rebalancer.config.loader import load_config_with_sources
 
@@ -100,7 +107,7 @@ class StackRuntime:
             )
         return loaded
 
-    def settings(self) -> Any:
+    def settings(self) -> RunSettings:
         """The run's RunSettings."""
         from rebalancer.run.config_bridge import settings_from_config
 
@@ -108,7 +115,7 @@ class StackRuntime:
 
     # -- broker -------------------------------------------------------------------------------
 
-    def broker_and_data(self) -> tuple[Any, Any]:
+    def broker_and_data(self) -> tuple[AlpacaBroker, AlpacaMarketData]:
         """Alpaca adapters with the secret's keys (read now, cached with a TTL), sharing one rate limiter."""
         from rebalancer.alpaca.broker import AlpacaBroker
         from rebalancer.alpaca.market_data import AlpacaMarketData
@@ -125,7 +132,7 @@ class StackRuntime:
         )
         return broker, data
 
-    def clock(self, broker: Any) -> Clock:
+    def clock(self, broker: AlpacaBroker) -> Clock:
         mode = self.environ.get("STACK_CLOCK", "system")
         if mode == "broker":
             return BrokerClock(broker)
@@ -133,7 +140,7 @@ class StackRuntime:
             raise ConfigError(f"STACK_CLOCK={mode!r} is not system or broker", code="env-invalid")
         return SystemClock()
 
-    def ports(self, owner: str = "") -> Any:
+    def ports(self, owner: str = "") -> Ports:
         """Everything the run touches, for one invocation."""
         from rebalancer.run.ports import Ports
 

@@ -12,10 +12,16 @@ Sizing rules (docs/architecture.md, "Planning"):
 - an order worth less than min_order_notional is skipped (`below-minimum`); any open order in a symbol
   blocks new orders in it (`open-order-conflict` opposite side, `open-order-pending` same side).
 
->>> plan = plan_orders({"SPY": 0.6, "TLT": 0.4}, account, positions, prices, assets, PlanOptions())
+>>> account = Account("acct", "ACTIVE", Decimal(5000), Decimal(10000), Decimal(5000), Decimal(10000))
+>>> positions = [Position("SPY", Decimal(10), Decimal(5000), Decimal(500), Decimal(450))]
+>>> prices = {"SPY": Decimal(500), "TLT": Decimal(100)}
+>>> assets = {s: AssetInfo(s, tradable=True, fractionable=True) for s in prices}
+>>> plan = plan_orders({"SPY": 0.3, "TLT": 0.7}, account, positions, prices, assets, PlanOptions())
 >>> [(o.symbol, o.side.value, o.qty or o.notional) for o in plan.orders]
->>> buys = plan_buys({"SPY": 0.6, "TLT": 0.4}, account, positions, prices, assets, PlanOptions(),
-...                  buying_power=actual_buying_power_after_sells)
+[('SPY', 'sell', Decimal('4.120000000')), ('TLT', 'buy', Decimal('6860.00'))]
+>>> plan_buys({"SPY": 0.3, "TLT": 0.7}, account, positions, prices, assets, PlanOptions(),
+...           buying_power=Decimal(6000)).buys[0].notional                     # after the sells filled
+Decimal('6000.00')
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 from rebalancer.broker.models import OrderSide
@@ -28,7 +29,7 @@ class PlanningError(RebalancerError):
     default_code = "plan-invalid"
 
 
-class SkipCode:
+class SkipCode(StrEnum):
     """Stable reason codes for orders the planner did not place (they go into records and reports)."""
 
     BELOW_MINIMUM = "below-minimum"
@@ -42,7 +43,7 @@ class SkipCode:
     NO_BUYING_POWER = "no-buying-power"
 
 
-class OrderReason:
+class OrderReason(StrEnum):
     """Why a planned order exists."""
 
     EXIT = "exit"  # target 0 for a held symbol: close the whole position

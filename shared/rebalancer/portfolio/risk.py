@@ -9,11 +9,11 @@ One decision per run, in this order:
    (buys only: a sell always reduces exposure), order notional, per-symbol weight cap on the projected
    position (buys are clipped), gross exposure, turnover, and order count.
 
->>> limited = limit_targets(targets, limits, universe)
->>> plan = plan_orders(limited.weights, account, positions, prices, assets, options)
+>>> limited = limit_targets(targets, limits, universe)  # doctest: +SKIP
+>>> plan = plan_orders(limited.weights, account, positions, prices, assets, options)  # doctest: +SKIP
 >>> decision = assess(targets, plan, account, positions, limits, state, universe,
-...                   halt_flag=TradingState.from_flag("off"), today=session_date)
->>> decision.trading_state, [d.code for d in decision.denials], decision.approved.orders
+...                   halt_flag=TradingState.from_flag("off"), today=session_date)  # doctest: +SKIP
+>>> decision.trading_state, [d.code for d in decision.denials], decision.approved.orders  # doctest: +SKIP
 """
 
 from __future__ import annotations

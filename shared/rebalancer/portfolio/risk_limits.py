@@ -5,8 +5,8 @@ per-symbol cap go to cash (never redistributed to other symbols), then the gross
 weight down pro rata. The run plans orders from the limited targets; `assess` (risk.py) checks the orders.
 
 >>> limited = limit_targets({"TQQQ": 0.7, "XYZ": 0.3}, RiskLimits(max_symbol_weight=Decimal("0.5")), {"TQQQ"})
->>> limited.weights, [d.code for d in limited.denials]
-({'TQQQ': Decimal('0.5')}, ['symbol-not-in-universe', 'max-weight-clipped'])
+>>> limited.weights, [str(d.code) for d in limited.denials]
+({'TQQQ': Decimal('0.5')}, ['max-weight-clipped', 'symbol-not-in-universe'])
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
+from enum import StrEnum
 from typing import Any
 
 from rebalancer.errors import ConfigError
@@ -24,7 +25,7 @@ from rebalancer.portfolio.risk_state import TradingState
 WEIGHT_QUANTUM = Decimal("1e-12")
 
 
-class RiskCode:
+class RiskCode(StrEnum):
     """Stable reason codes for every clip, denial and trip (records and reports use them verbatim)."""
 
     MAX_WEIGHT_CLIPPED = "max-weight-clipped"

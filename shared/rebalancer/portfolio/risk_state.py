@@ -19,6 +19,7 @@ from enum import StrEnum
 from typing import Any
 
 from rebalancer.errors import StateError
+from rebalancer.state.base import TradingFlag
 
 
 class TradingState(StrEnum):
@@ -37,23 +38,20 @@ class TradingState(StrEnum):
         return other if other.severity > self.severity else self
 
     @classmethod
-    def from_flag(cls, value: str) -> TradingState:
-        """Map the halt flag's value (off / reduce / halt) onto a trading state.
+    def from_flag(cls, flag: TradingFlag | str) -> TradingState:
+        """Map the halt flag (off / reduce / halt; text is parsed by TradingFlag.parse) onto a trading state.
 
-        An unknown value raises StateError; the caller must treat that as HALTED (fail closed).
+        An unknown value raises StateError `halt-flag-invalid`; the caller must treat that as HALTED.
         """
-        try:
-            return _FLAG_VALUES[value.strip().lower()]
-        except KeyError:
-            raise StateError(
-                f"halt flag value {value!r} is not one of off, reduce, halt",
-                code="halt-flag-invalid",
-                hint="set the halt flag to off, reduce or halt",
-            ) from None
+        return _FLAG_STATES[TradingFlag.parse(flag)]
 
 
 _SEVERITY = {TradingState.ACTIVE: 0, TradingState.REDUCING: 1, TradingState.HALTED: 2}
-_FLAG_VALUES = {"off": TradingState.ACTIVE, "reduce": TradingState.REDUCING, "halt": TradingState.HALTED}
+_FLAG_STATES = {
+    TradingFlag.OFF: TradingState.ACTIVE,
+    TradingFlag.REDUCE: TradingState.REDUCING,
+    TradingFlag.HALT: TradingState.HALTED,
+}
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ stays held until it expires and the next invocation resumes the run.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rebalancer.errors import DataError, RebalancerError
 from rebalancer.run.context import RunContext
@@ -28,9 +28,13 @@ from rebalancer.run.trade import Trade, TradeOutcome
 from rebalancer.state.base import LeaseStatus, LedgerEntry, RunKey, TradingFlag, check_aware
 from rebalancer.strategies import load_strategies, lookback_sessions
 
+if TYPE_CHECKING:
+    from rebalancer.config.loader import LoadedConfig
+    from rebalancer.config.models import RebalancerConfig
+
 
 def run(
-    config: Any,
+    config: RunSettings | RebalancerConfig | LoadedConfig,
     ports: Ports,
     now: dt.datetime,
     *,
@@ -47,11 +51,10 @@ def run(
     return _Runner(ctx, scheduled_at).go()
 
 
-def settings_from(config: Any) -> RunSettings:
+def settings_from(config: RebalancerConfig | LoadedConfig) -> RunSettings:
     from rebalancer.run.config_bridge import settings_from_config
 
-    settings: RunSettings = settings_from_config(config)
-    return settings
+    return settings_from_config(config)
 
 
 class _Runner:

@@ -120,7 +120,7 @@ class Trade:
             self.limits,
             RiskState() if saved_state is None else RiskState.from_dict(saved_state),
             universe,
-            halt_flag=TradingState.from_flag(ctx.flag.value),
+            halt_flag=TradingState.from_flag(ctx.flag),
             today=ctx.key.session_date,
         )
         ctx.recorder.put_json("plan.json", {"plan": plan.to_dict(), "risk": risk.to_dict(), "assets": assets})
@@ -155,12 +155,7 @@ class Trade:
             return Snapshot(account.result(), positions.result(), orders.result(), bars.result())
 
     def _assets(self, symbols: set[str]) -> dict[str, AssetInfo]:
-        batch = getattr(self.broker, "get_assets", None)
-        if callable(batch):
-            found: dict[str, AssetInfo] = batch(sorted(symbols))
-            return found
-        infos = self.executor.parallel(self.broker.get_asset, sorted(symbols))
-        return {info.symbol: info for info in infos}
+        return self.broker.get_assets(sorted(symbols))
 
     def _universe(self, decision: Decision, held: set[str]) -> set[str]:
         allowed = self.ctx.settings.universe

@@ -4,7 +4,6 @@ The secret holds JSON {"key_id": "...", "secret_key": "..."}. Errors name the se
 with it, never its value; the value is never logged (AlpacaCredentials redacts its repr).
 
     >>> from rebalancer.state.aws_clients import AwsClients
-from rebalancer.state.log_safety import guard_third_party_loggers, redaction_filter
     >>> source = SecretsManagerCredentials("rebalancer/paper/alpaca", clients=AwsClients())
     >>> source.loaded
     False

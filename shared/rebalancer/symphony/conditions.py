@@ -9,7 +9,7 @@ INDICATOR_PARAMS), or the numbers in that order.
     >>> from rebalancer.symphony.lexer import tokenize
     >>> [form] = parse_forms(tokenize('(> (rsi "EQUITIES::SPY//USD" {:window 10}) 79)'))
     >>> read_comparison(form, {})
-    Comparison(op='>', lhs=IndicatorRef(name='rsi', window=10, symbol='SPY'), rhs=79.0)
+    Comparison(op='>', lhs=IndicatorRef(name='rsi', window=10, symbol='SPY', node=None), rhs=79.0)
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 context. `rebalancer invoke` and `make demo` use it; so do the integration tests.
 
     >>> handler = load_handler("rebalance")                                      # doctest: +SKIP
-    >>> handler(json.loads(Path("events/scheduled.json").read_text()), LocalContext.for_function("rebalance"))
+    >>> event = json.loads(Path("events/scheduled.json").read_text())            # doctest: +SKIP
+    >>> handler(event, LocalContext.for_function("rebalance"))                   # doctest: +SKIP
 """
 
 from __future__ import annotations
