@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import math
 import sys
 from collections.abc import Mapping, Sequence
@@ -32,6 +31,7 @@ from rebalancer.symphony.library import BUILTIN_ALLOCATIONS, resolve_strategy, s
 from rebalancer.symphony.nodes import Symphony
 from rebalancer.symphony.reader import load_symphony
 from rebalancer.symphony.trace import TraceStep, evaluate_and_explain
+from rebalancer_research.json_output import strict_json
 from rebalancer_research.market.csv_source import load_csv_dir
 from rebalancer_research.market.synthetic import synthetic_market
 from rebalancer_research.market.synthetic_universe import UNIVERSE
@@ -102,8 +102,7 @@ def run_signals(args: argparse.Namespace) -> int:
     for note in signals.notes:
         print(note, file=sys.stderr)
     if args.format == "json":
-        json.dump(signals.to_dict(), sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        sys.stdout.write(strict_json(signals.to_dict(), indent=2) + "\n")
     else:
         sys.stdout.write(format_table(signals))
     return 0
