@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from rebalancer.symphony.conditions import NEEDS_TWO_VALUES
 from rebalancer.symphony.nodes import (
     INDICATORS,
     Asset,
@@ -34,6 +35,7 @@ STRATEGIES = Path(os.environ.get("REBALANCER_STRATEGIES_DIR", REPO / "strategies
 tickers = st.one_of(st.from_regex(r"[A-Z][A-Z0-9]{0,4}", fullmatch=True), st.sampled_from(["BRK/B", "BF.B"]))
 names = st.text(max_size=12)
 windows = st.integers(min_value=1, max_value=500)
+deviation_windows = st.integers(min_value=2, max_value=500)  # a deviation over one value is refused
 thresholds = st.floats(allow_nan=False, allow_infinity=False)
 indicator_names = st.sampled_from(sorted(INDICATORS))
 
@@ -41,13 +43,17 @@ indicator_names = st.sampled_from(sorted(INDICATORS))
 @st.composite
 def indicator_refs(draw: st.DrawFn) -> IndicatorRef:
     name = draw(indicator_names)
-    return IndicatorRef(name, draw(windows) if INDICATORS[name] else None, draw(tickers))
+    return IndicatorRef(name, draw(_window_for(name)) if INDICATORS[name] else None, draw(tickers))
 
 
 @st.composite
 def metrics(draw: st.DrawFn) -> Metric:
     name = draw(indicator_names)
-    return Metric(name, draw(windows) if INDICATORS[name] else None)
+    return Metric(name, draw(_window_for(name)) if INDICATORS[name] else None)
+
+
+def _window_for(name: str) -> st.SearchStrategy[int]:
+    return deviation_windows if name in NEEDS_TWO_VALUES else windows
 
 
 comparisons = st.builds(
@@ -73,7 +79,7 @@ def containers(children: st.SearchStrategy[Node]) -> st.SearchStrategy[Node]:
         st.builds(Group, names, kids),
         st.builds(WeightEqual, kids),
         specified(kids),
-        st.builds(WeightInverseVolatility, windows, kids),
+        st.builds(WeightInverseVolatility, deviation_windows, kids),
         st.builds(If, comparisons, kids, kids),
         st.builds(Filter, metrics(), st.sampled_from(["top", "bottom"]), st.integers(1, 5), kids),
     )

@@ -54,3 +54,19 @@ def test_a_weight_total_just_off_100_is_printed_so_the_difference_shows() -> Non
     with pytest.raises(StrategyError) as err:
         read_symphony(text)
     assert "got 100.0001" in err.value.message
+
+
+@pytest.mark.parametrize(
+    "tree",
+    [
+        '(if (> (stdev-return "SPY" {:window 1}) 2) [(asset "SPY" nil)] [(asset "TLT" nil)])',
+        '(if (> (stdev-price "SPY" 1) 2) [(asset "SPY" nil)] [(asset "TLT" nil)])',
+        '(weight-inverse-volatility 1 [(asset "SPY" nil) (asset "TLT" nil)])',
+    ],
+)
+def test_a_deviation_over_one_value_is_refused(tree: str) -> None:
+    with pytest.raises(StrategyError) as err:
+        read_symphony(f'(defsymphony "w" {{}}\n  {tree})', filename="w.clj")
+    assert err.value.code == "bad-window"
+    assert "at least 2" in err.value.message
+    assert err.value.where.startswith("w.clj:2:")

@@ -60,8 +60,25 @@ def read_ticker(form: Form) -> str:
     return symbol
 
 
+# A standard deviation over one value is always 0 (and inverse volatility then divides by it): the
+# window of these must cover at least two values to mean anything.
+NEEDS_TWO_VALUES = frozenset({"stdev-return", "stdev-price", "weight-inverse-volatility"})
+
+
 def read_window(form: Form, params: Mapping[str, float], owner: str) -> int:
-    """`{:window n}`, or a bare number/parameter keyword; must be a positive integer."""
+    """`{:window n}`, or a bare number/parameter keyword; a positive integer (>= 2 for a deviation)."""
+    window = _read_window(form, params, owner)
+    if window < 2 and owner in NEEDS_TWO_VALUES:
+        raise error_at(
+            form,
+            f"the window of {owner} must be at least 2, got {window}: a deviation over one value is 0",
+            code="bad-window",
+            hint="write {:window 20} (any window of 2 or more)",
+        )
+    return window
+
+
+def _read_window(form: Form, params: Mapping[str, float], owner: str) -> int:
     if isinstance(form, Seq) and form.kind == "map":
         window: int | None = None
         for key, value in map_pairs(form):
