@@ -25,6 +25,7 @@ import pandas as pd
 
 from rebalancer.errors import DataError
 from rebalancer.market.history import DateArray, FloatMatrix, PriceHistory
+from rebalancer_research.market.quality import SPIKE_RATIO, spike_rows
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -83,9 +84,23 @@ def _symbol_paths(folder: Path, symbols: Collection[str] | None) -> dict[str, Pa
 def read_symbol_csv(path: Path, symbol: str | None = None) -> SymbolSeries:
     """Parse and validate one SYMBOL.csv file."""
     name = symbol or path.stem
-    typed = read_typed(path, name)
-    if typed is not None:
-        return typed
+    series = read_typed(path, name) or _read_text(path, name)
+    spikes = spike_rows(series.close)
+    if spikes:
+        row = spikes[0]
+        raise _corrupt(
+            path,
+            row,
+            f"close {series.close[row]:g} on {series.dates[row]} is over {SPIKE_RATIO:g}x away from the "
+            "sessions before and after it",
+            "csv-bad-tick",
+            "fix the price (a misplaced decimal point?); a one-day spike would dominate every result",
+        )
+    return series
+
+
+def _read_text(path: Path, name: str) -> SymbolSeries:
+    """The text path: every value read as text, stripped and converted, so a problem can be named."""
     frame = _read_frame(path)
     columns = set(frame.columns)
     close_column = "adj_close" if "adj_close" in columns else "close" if "close" in columns else None

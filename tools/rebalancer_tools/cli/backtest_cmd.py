@@ -25,6 +25,7 @@ from rebalancer_research.backtest.pipeline import run_backtest, write_outputs
 from rebalancer_research.backtest.tables import backtest_table, walkforward_table
 from rebalancer_research.backtest.walkforward import METRICS, WalkForwardSettings, parse_grid, walk_forward
 from rebalancer_research.json_output import strict_json
+from rebalancer_research.market.quality import data_warnings
 
 
 def _date(text: str) -> dt.date:
@@ -130,6 +131,7 @@ def run_backtest_command(args: argparse.Namespace) -> int:
     benchmark = None if args.benchmark.lower() == "none" else args.benchmark.upper()
     strategies = load_strategies(strategy_specs(args.strategy, args.allocation))
     history = load_market(needed_symbols(strategies, benchmark), args.data)
+    _warn_about(history)
     run = run_backtest(strategies, history, options, benchmark=benchmark)
     passed = True
     if args.check_bias:
@@ -154,6 +156,11 @@ def run_backtest_command(args: argparse.Namespace) -> int:
     return 0 if passed else 1
 
 
+def _warn_about(history: Any) -> None:
+    for line in data_warnings(history):
+        print(line, file=sys.stderr)
+
+
 def _title(strategies: Any) -> str:
     return "Backtest: " + ", ".join(f"{s.name} {s.allocation:.0%}" for s in strategies)
 
@@ -173,6 +180,7 @@ def run_walkforward_command(args: argparse.Namespace) -> int:
     strategies = load_strategies(specs)
     _check_declared(strategies, grid)
     history = load_market(needed_symbols(strategies, None), args.data)
+    _warn_about(history)
     report = walk_forward(specs, history, grid, settings, options)
     print(strict_json(report, indent=2) if args.format == "json" else walkforward_table(report))
     return 0

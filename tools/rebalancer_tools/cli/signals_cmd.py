@@ -33,6 +33,7 @@ from rebalancer.symphony.reader import load_symphony
 from rebalancer.symphony.trace import TraceStep, evaluate_and_explain
 from rebalancer_research.json_output import strict_json
 from rebalancer_research.market.csv_source import load_csv_dir
+from rebalancer_research.market.quality import data_warnings
 from rebalancer_research.market.synthetic import synthetic_market
 from rebalancer_research.market.synthetic_universe import UNIVERSE
 from rebalancer_tools.cli.signals_format import format_table
@@ -99,7 +100,7 @@ def run_signals(args: argparse.Namespace) -> int:
     as_of = parse_date(args.as_of) if args.as_of else None
     history, source = load_history(strategies.values(), args.data)
     signals = compute_signals(strategies, allocations, history, as_of, source=source)
-    for note in signals.notes:
+    for note in [*data_warnings(history), *signals.notes]:
         print(note, file=sys.stderr)
     if args.format == "json":
         sys.stdout.write(strict_json(signals.to_dict(), indent=2) + "\n")
