@@ -26,6 +26,7 @@ from rebalancer_research.backtest.tables import backtest_table, walkforward_tabl
 from rebalancer_research.backtest.walkforward import METRICS, WalkForwardSettings, parse_grid, walk_forward
 from rebalancer_research.json_output import strict_json
 from rebalancer_research.market.quality import data_warnings
+from rebalancer_tools.cli.fanout_args import add_fan_out_options
 
 
 def _date(text: str) -> dt.date:
@@ -78,7 +79,7 @@ def register(subparsers: Any) -> None:
         "--out-of-sample", type=int, default=252, help="sessions per out-of-sample window (252)"
     )
     walk.add_argument("--metric", choices=METRICS, default="sharpe", help="in-sample selection metric")
-    walk.add_argument("--jobs", type=int, default=min(4, os.cpu_count() or 1), help="worker processes")
+    add_fan_out_options(walk)
     walk.set_defaults(func=run_walkforward_command)
 
 
@@ -174,14 +175,16 @@ def run_walkforward_command(args: argparse.Namespace) -> int:
             hint="give --grid NAME=V1,V2,... for parameters the symphony declares in :parameters",
             where="--grid",
         )
-    settings = WalkForwardSettings(args.in_sample, args.out_of_sample, args.metric, args.jobs)
+    settings = WalkForwardSettings(
+        args.in_sample, args.out_of_sample, args.metric, args.jobs, scheduler=args.scheduler
+    )
     specs = strategy_specs(args.strategy, args.allocation)
     grid = parse_grid(args.grid)
     strategies = load_strategies(specs)
     _check_declared(strategies, grid)
     history = load_market(needed_symbols(strategies, None), args.data)
     _warn_about(history)
-    report = walk_forward(specs, history, grid, settings, options)
+    report = walk_forward(specs, history, grid, settings, options, progress=not args.no_progress)
     print(strict_json(report, indent=2) if args.format == "json" else walkforward_table(report))
     return 0
 

@@ -24,6 +24,8 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("signals", "signals_cmd", "today's target weights of each strategy and the combined portfolio"),
     ("backtest", "backtest_cmd", "backtest strategies on the live engine"),
     ("walkforward", "backtest_cmd", "walk-forward analysis over a parameter grid"),
+    ("sweep", "research_cmd", "backtest every point of a parameter grid, ranked"),
+    ("screen", "research_cmd", "backtest many symphony files, ranked"),
     ("halt", "ops_cmd", "stop placing orders (sets the SSM halt flag to halt)"),
     ("reduce", "ops_cmd", "only sell from now on (halt flag: reduce)"),
     ("resume", "ops_cmd", "trade normally again (halt flag: off)"),
