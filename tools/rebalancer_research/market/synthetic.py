@@ -24,12 +24,12 @@ import zlib
 from collections.abc import Collection
 from dataclasses import dataclass
 
-import exchange_calendars as xcals
 import numpy as np
 import numpy.typing as npt
 
 from rebalancer.errors import DataError
 from rebalancer.market.history import DateArray, PriceHistory
+from rebalancer_research.market import nyse_closures
 from rebalancer_research.market.synthetic_universe import (
     BULL,
     Base,
@@ -112,12 +112,10 @@ def nyse_sessions(end: dt.date, sessions: int) -> DateArray:
     """The last `sessions` XNYS sessions on or before `end`."""
     span_days = int(sessions * 365.25 / TRADING_DAYS * 1.1) + 30
     start = max(end - dt.timedelta(days=span_days), EARLIEST_START)
-    with warnings.catch_warnings():
-        # exchange_calendars 4.13 trips a pandas 3 deprecation inside its own code; nothing to act on.
-        warnings.filterwarnings("ignore", message="Series.values returning an ndarray")
-        calendar = xcals.get_calendar("XNYS", start=start.isoformat(), end=end.isoformat())
-    days: DateArray = np.asarray(calendar.sessions.values.astype("datetime64[D]"))
-    days = days[days <= np.datetime64(end, "D")]
+    if start >= nyse_closures.FIRST_DAY and end <= nyse_closures.LAST_DAY:
+        days = nyse_closures.sessions_between(start, end)  # the same dates, without building the calendar
+    else:
+        days = _exchange_calendar_sessions(start, end)
     if len(days) < sessions:
         raise DataError(
             f"only {len(days)} sessions available before {end}, asked for {sessions}",
@@ -125,6 +123,17 @@ def nyse_sessions(end: dt.date, sessions: int) -> DateArray:
             hint="ask for fewer sessions",
         )
     return days[-sessions:]
+
+
+def _exchange_calendar_sessions(start: dt.date, end: dt.date) -> DateArray:
+    import exchange_calendars as xcals  # about a second of CPU: only beyond the precomputed table
+
+    with warnings.catch_warnings():
+        # exchange_calendars 4.13 trips a pandas 3 deprecation inside its own code; nothing to act on.
+        warnings.filterwarnings("ignore", message="Series.values returning an ndarray")
+        calendar = xcals.get_calendar("XNYS", start=start.isoformat(), end=end.isoformat())
+    days: DateArray = np.asarray(calendar.sessions.values.astype("datetime64[D]"))
+    return days[days <= np.datetime64(end, "D")]
 
 
 def _factors(seed: int, days: int) -> Factors:
