@@ -43,6 +43,10 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 DEFAULT_END = dt.date(2026, 10, 30)
+# The default length. Prices are generated from the first session on, so two markets of different lengths
+# differ everywhere; everything local (signals, backtest, the emulator, the demo) uses this length so that
+# they all see the same prices (the emulator serves fewer sessions by cutting, not by regenerating).
+DEFAULT_SESSIONS = 4000
 # The calendar's rules are reliable from here on (and pandas' nanosecond timestamps start in 1677).
 EARLIEST_START = dt.date(1950, 1, 3)
 TRADING_DAYS = 252
@@ -81,7 +85,7 @@ def synthetic_market(
     symbols: Collection[str] | None = None,
     *,
     end: dt.date = DEFAULT_END,
-    sessions: int = 4000,
+    sessions: int = DEFAULT_SESSIONS,
     seed: int = 7,
 ) -> PriceHistory:
     """Closes and opens for `symbols` (default: every known symbol) over the `sessions` NYSE sessions
