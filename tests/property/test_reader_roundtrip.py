@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from rebalancer.symphony.conditions import NEEDS_TWO_VALUES
 from rebalancer.symphony.nodes import (
-    INDICATORS,
+    INDICATOR_PARAMS,
     Asset,
     Comparison,
     Filter,
@@ -24,6 +24,7 @@ from rebalancer.symphony.nodes import (
     WeightEqual,
     WeightInverseVolatility,
     WeightSpecified,
+    Window,
     walk,
 )
 from rebalancer.symphony.reader import load_symphony, read_symphony
@@ -35,34 +36,39 @@ STRATEGIES = Path(os.environ.get("REBALANCER_STRATEGIES_DIR", REPO / "strategies
 tickers = st.one_of(st.from_regex(r"[A-Z][A-Z0-9]{0,4}", fullmatch=True), st.sampled_from(["BRK/B", "BF.B"]))
 names = st.text(max_size=12)
 windows = st.integers(min_value=1, max_value=500)
-deviation_windows = st.integers(min_value=2, max_value=500)  # a deviation over one value is refused
+deviation_windows = st.integers(min_value=2, max_value=500)
 thresholds = st.floats(allow_nan=False, allow_infinity=False)
-indicator_names = st.sampled_from(sorted(INDICATORS))
+indicator_names = st.sampled_from(sorted(INDICATOR_PARAMS))
+
+
+def _window(draw: st.DrawFn, name: str) -> Window:
+    keys = INDICATOR_PARAMS[name]
+    if not keys:
+        return None
+    # A deviation over one value is refused (NEEDS_TWO_VALUES); any other window may be 1.
+    values = tuple(draw(deviation_windows if name in NEEDS_TWO_VALUES else windows) for _ in keys)
+    return values[0] if len(values) == 1 else values
 
 
 @st.composite
 def indicator_refs(draw: st.DrawFn) -> IndicatorRef:
     name = draw(indicator_names)
-    return IndicatorRef(name, draw(_window_for(name)) if INDICATORS[name] else None, draw(tickers))
+    return IndicatorRef(name, _window(draw, name), draw(tickers).replace("/", "."))
 
 
 @st.composite
 def metrics(draw: st.DrawFn) -> Metric:
     name = draw(indicator_names)
-    return Metric(name, draw(_window_for(name)) if INDICATORS[name] else None)
-
-
-def _window_for(name: str) -> st.SearchStrategy[int]:
-    return deviation_windows if name in NEEDS_TWO_VALUES else windows
+    return Metric(name, _window(draw, name))
 
 
 comparisons = st.builds(
     Comparison,
-    st.sampled_from([">", "<", ">=", "<="]),
+    st.sampled_from([">", "<", ">=", "<=", "="]),
     indicator_refs(),
     st.one_of(thresholds, indicator_refs()),
 )
-assets = st.builds(Asset, tickers, st.one_of(st.none(), names))
+assets = st.builds(Asset, tickers.map(lambda t: t.replace("/", ".")), st.one_of(st.none(), names))
 
 
 @st.composite

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from matplotlib.colors import to_rgb
 
-from rebalancer_research.backtest.inputs import load_strategies, strategy_specs
+from rebalancer.strategies import load_strategies, specs_from_arguments
 from rebalancer_research.backtest.options import BacktestOptions
 from rebalancer_research.backtest.pipeline import BacktestRun, run_backtest
 from rebalancer_research.backtest.plots import (
@@ -25,7 +25,7 @@ from rebalancer_research.market.synthetic import synthetic_market
 
 @pytest.fixture(scope="module")
 def run() -> BacktestRun:
-    strategies = load_strategies(strategy_specs(["tecl"], []))
+    strategies = load_strategies(specs_from_arguments(["tecl"], []))
     history = synthetic_market(["BIL", "BSV", "KMLM", "SPXL", "SPY", "SQQQ", "TECL", "TQQQ", "UVXY", "XLK"])
     return run_backtest(strategies, history, BacktestOptions(start=dt.date(2024, 1, 2)), benchmark="SPY")
 
