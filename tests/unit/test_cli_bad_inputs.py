@@ -54,3 +54,8 @@ def test_backtest_json_is_strict_json(capsys: pytest.CaptureFixture[str]) -> Non
         raise AssertionError(f"bare {constant} in the JSON")
 
     json.loads(out, parse_constant=refuse)
+
+
+def test_data_that_is_a_file_is_called_a_file(capsys: pytest.CaptureFixture[str]) -> None:
+    err = _error_line(capsys, "signals", "--data", str(README))
+    assert "README.md is a file, not a folder of SYMBOL.csv files" in err

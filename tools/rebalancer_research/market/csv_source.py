@@ -46,6 +46,13 @@ class SymbolSeries:
 def load_csv_dir(directory: str | Path, symbols: Collection[str] | None = None) -> PriceHistory:
     """Load SYMBOL.csv files from `directory`: every file, or only `symbols` (all must exist)."""
     folder = Path(directory)
+    if folder.exists() and not folder.is_dir():
+        raise DataError(
+            f"{folder} is a file, not a folder of SYMBOL.csv files",
+            code="data-dir-missing",
+            hint="pass --data DIR pointing at the folder that holds SPY.csv, TLT.csv, ...",
+            where=str(folder),
+        )
     if not folder.is_dir():
         raise DataError(
             f"market data directory {folder} does not exist",

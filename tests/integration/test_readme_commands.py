@@ -1,0 +1,68 @@
+"""Every `rebalancer ...` command the README shows runs as printed (those that need no AWS account, no
+Docker and no long-running server), so the README stays true."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+REPO = Path(__file__).resolve().parents[2]
+# Commands that need AWS credentials or a deployed stack, or serve until stopped; `demo` has its own test.
+NOT_LOCAL = {"halt", "reduce", "resume", "status", "health", "reset-risk", "emulator", "invoke", "demo"}
+
+
+def readme_commands() -> list[str]:
+    """The `rebalancer ...` lines of the README's code blocks, continuations joined, comments kept."""
+    text = (REPO / "README.md").read_text()
+    commands = []
+    for block in re.findall(r"```\n(.*?)```", text, flags=re.DOTALL):
+        for line in block.replace("\\\n", " ").splitlines():
+            if line.startswith("rebalancer "):
+                commands.append(line)
+    return commands
+
+
+def _runnable(command: str) -> bool:
+    return command.split()[1] not in NOT_LOCAL
+
+
+def test_the_readme_shows_the_commands_this_test_runs() -> None:
+    names = {c.split()[1] for c in readme_commands()}
+    assert {"signals", "backtest", "symphony", "config", "plan", "run", "replay"} <= names
+
+
+def test_every_local_readme_command_runs_as_printed(tmp_path: Path) -> None:
+    data = os.environ.get("REBALANCER_MARKET_DATA")
+    if not data:
+        pytest.skip("REBALANCER_MARKET_DATA is not set (the Makefile sets it)")
+    # The README runs from a checkout beside ../shared/data/market; so does this copy of its layout.
+    work = tmp_path / "rebalancer"
+    work.mkdir()
+    for name in ("config", "strategies", "tests", "events"):
+        (work / name).symlink_to(REPO / name)
+    (tmp_path / "shared" / "data").mkdir(parents=True)
+    (tmp_path / "shared" / "data" / "market").symlink_to(Path(data).resolve())
+    shutil.copy(REPO / "strategies" / "tecl.clj", work / "my.clj")  # the README's "your own strategy"
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    failures = []
+    for command in filter(_runnable, readme_commands()):
+        done = subprocess.run(
+            ["bash", "-c", command],
+            cwd=work,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+        if done.returncode != 0:
+            failures.append(f"{command}\n  exit {done.returncode}: {done.stderr.strip()[-400:]}")
+    assert not failures, "\n".join(failures)
