@@ -39,6 +39,7 @@ def test_the_readme_shows_the_commands_this_test_runs() -> None:
     assert {"signals", "backtest", "symphony", "config", "plan", "run", "replay"} <= names
 
 
+@pytest.mark.timeout(1800)  # seventeen commands, two of them Dask clusters, on a shared machine
 def test_every_local_readme_command_runs_as_printed(tmp_path: Path) -> None:
     data = os.environ.get("REBALANCER_MARKET_DATA")
     if not data:
