@@ -4,7 +4,6 @@ Docker and no long-running server), so the README stays true."""
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -20,18 +19,31 @@ NOT_LOCAL = {"halt", "reduce", "resume", "status", "health", "reset-risk", "emul
 
 
 def readme_commands() -> list[str]:
-    """The `rebalancer ...` lines of the README's code blocks, continuations joined, comments kept."""
-    text = (REPO / "README.md").read_text()
-    commands = []
-    for block in re.findall(r"```\n(.*?)```", text, flags=re.DOTALL):
-        for line in block.replace("\\\n", " ").splitlines():
-            if line.startswith("rebalancer "):
-                commands.append(line)
+    """The `rebalancer ...` lines of the README's code blocks (fences may be indented in a list),
+    continuations joined, comments kept."""
+    commands: list[str] = []
+    inside = False
+    pending = ""
+    for raw in (REPO / "README.md").read_text().splitlines():
+        line = raw.strip()
+        if line.startswith("```"):
+            inside, pending = not inside, ""
+            continue
+        if not inside:
+            continue
+        line = pending + line
+        if line.endswith("\\"):
+            pending = line[:-1] + " "
+            continue
+        pending = ""
+        if line.startswith("rebalancer "):
+            commands.append(line)
     return commands
 
 
 def _runnable(command: str) -> bool:
-    return command.split()[1] not in NOT_LOCAL
+    # `--data alpaca` reads Alpaca's market data with the user's keys.
+    return command.split()[1] not in NOT_LOCAL and "--data alpaca" not in command
 
 
 def test_the_readme_shows_the_commands_this_test_runs() -> None:
@@ -47,11 +59,16 @@ def test_every_local_readme_command_runs_as_printed(tmp_path: Path) -> None:
     # The README runs from a checkout beside ../shared/data/market; so does this copy of its layout.
     work = tmp_path / "rebalancer"
     work.mkdir()
-    for name in ("config", "strategies", "tests", "events"):
+    for name in ("config", "tests", "events"):
         (work / name).symlink_to(REPO / name)
+    (work / "strategies").mkdir()
+    for strategy in (REPO / "strategies").glob("*.clj"):
+        (work / "strategies" / strategy.name).symlink_to(strategy)
     (tmp_path / "shared" / "data").mkdir(parents=True)
     (tmp_path / "shared" / "data" / "market").symlink_to(Path(data).resolve())
-    shutil.copy(REPO / "strategies" / "tecl.clj", work / "my.clj")  # the README's "your own strategy"
+    # The README's "your own strategy" and "a symphony exported from Composer".
+    shutil.copy(REPO / "strategies" / "tecl.clj", work / "my.clj")
+    shutil.copy(REPO / "strategies" / "tecl.clj", work / "strategies" / "my-symphony.clj")
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     failures = []
     for command in filter(_runnable, readme_commands()):

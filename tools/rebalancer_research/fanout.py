@@ -159,16 +159,36 @@ def _client(settings: FanOutSettings) -> Iterator[Any]:
             yield client
         return
     with _quiet_on_interrupt():  # from the cluster's start: a Ctrl-C then is as quiet as one later
-        cluster = distributed.LocalCluster(  # type: ignore[no-untyped-call]
-            n_workers=settings.workers,
-            threads_per_worker=1,  # the engine is numpy-bound; one task per process avoids GIL contention
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address="127.0.0.1:0",  # loopback only; a random port never collides
-            silence_logs=40,  # ERROR: worker start-up chatter would bury the progress bar
-        )
+        with _sigint_blocked():
+            cluster = _local_cluster(distributed, settings)
         with cluster, distributed.Client(cluster) as client:  # type: ignore[no-untyped-call]
             yield client
+
+
+def _local_cluster(distributed: Any, settings: FanOutSettings) -> Any:
+    return distributed.LocalCluster(
+        n_workers=settings.workers,
+        threads_per_worker=1,  # the engine is numpy-bound; one task per process avoids GIL contention
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address="127.0.0.1:0",  # loopback only; a random port never collides
+        silence_logs=40,  # ERROR: worker start-up chatter would bury the progress bar
+    )
+
+
+@contextlib.contextmanager
+def _sigint_blocked() -> Iterator[None]:
+    """SIGINT held back while the workers start: they inherit the blocked signal, so a Ctrl-C at the
+    terminal reaches only this process, which then closes them (a worker interrupted while starting
+    printed its own traceback); the Ctrl-C held back meanwhile is delivered on leaving."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 _NOISY_ON_INTERRUPT = ("distributed", "asyncio", "tornado")
