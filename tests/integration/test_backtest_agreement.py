@@ -40,10 +40,10 @@ def test_run_targets_equal_the_backtest_weights_of_the_previous_decision(tmp_pat
         result = run(settings, ports, session.now())
     assert result.status is RunStatus.COMPLETED, result.report
 
-    # The backtest, on the very market the emulator served (same generator, same end, same sessions).
-    history = synthetic_market(
-        symbols, end=AT.astimezone(NEW_YORK).date() - dt.timedelta(days=1), sessions=SESSIONS
-    )
+    # The backtest, on the very market the emulator served: the last SESSIONS sessions of the default
+    # synthetic market (the emulator cuts that market; it does not generate a shorter one).
+    full = synthetic_market(symbols, end=AT.astimezone(NEW_YORK).date() - dt.timedelta(days=1))
+    history = full.rows(len(full) - SESSIONS, len(full))
     combined = combined_weights(strategies, evaluate_all(strategies, history))
     decision_day = history.last_date
     assert decision_day == dt.date(2026, 10, 30)

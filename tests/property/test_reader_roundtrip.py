@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from rebalancer.symphony.conditions import NEEDS_TWO_VALUES
 from rebalancer.symphony.nodes import (
     INDICATOR_PARAMS,
     Asset,
@@ -35,6 +36,7 @@ STRATEGIES = Path(os.environ.get("REBALANCER_STRATEGIES_DIR", REPO / "strategies
 tickers = st.one_of(st.from_regex(r"[A-Z][A-Z0-9]{0,4}", fullmatch=True), st.sampled_from(["BRK/B", "BF.B"]))
 names = st.text(max_size=12)
 windows = st.integers(min_value=1, max_value=500)
+deviation_windows = st.integers(min_value=2, max_value=500)
 thresholds = st.floats(allow_nan=False, allow_infinity=False)
 indicator_names = st.sampled_from(sorted(INDICATOR_PARAMS))
 
@@ -43,7 +45,8 @@ def _window(draw: st.DrawFn, name: str) -> Window:
     keys = INDICATOR_PARAMS[name]
     if not keys:
         return None
-    values = tuple(draw(windows) for _ in keys)
+    # A deviation over one value is refused (NEEDS_TWO_VALUES); any other window may be 1.
+    values = tuple(draw(deviation_windows if name in NEEDS_TWO_VALUES else windows) for _ in keys)
     return values[0] if len(values) == 1 else values
 
 
@@ -82,7 +85,7 @@ def containers(children: st.SearchStrategy[Node]) -> st.SearchStrategy[Node]:
         st.builds(Group, names, kids),
         st.builds(WeightEqual, kids),
         specified(kids),
-        st.builds(WeightInverseVolatility, windows, kids),
+        st.builds(WeightInverseVolatility, deviation_windows, kids),
         st.builds(If, comparisons, kids, kids),
         st.builds(Filter, metrics(), st.sampled_from(["top", "bottom"]), st.integers(1, 5), kids),
     )

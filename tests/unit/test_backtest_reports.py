@@ -108,7 +108,7 @@ def test_allocation_chart_data_keeps_the_largest_series_and_cash(run):
     assert len(frame.columns) <= 13
     np.testing.assert_allclose(frame.sum(axis=1), 1.0, atol=1e-9)
     table = monthly_table(run.result)
-    assert list(table.columns) == list(range(1, 13))
+    assert list(table.columns) == [*range(1, 13), "year"]
 
 
 def test_text_table_lists_portfolio_benchmark_and_strategies(run):

@@ -220,12 +220,14 @@ def test_unreadable_files_are_one_located_problem(tmp_path: Path, text: str, cod
 def test_missing_file_and_empty_file(tmp_path: Path) -> None:
     [problem] = check_config(tmp_path / "nope.yaml", env={})
     assert problem.code == "config-not-found"
-    assert load_config(write(tmp_path, "# nothing\n"), env={}).allocations["tecl"] == 0.5
+    [empty] = check_config(write(tmp_path, "# nothing\n"), env={})
+    assert empty.code == "config-empty"  # a blank file is a mistake; no --config means the defaults
+    assert load_config(None, env={}).allocations["tecl"] == 0.5
 
 
 def test_bad_json_in_a_complex_env_var_is_a_problem() -> None:
     problems = codes_by_path(None, env={"REBALANCER_RISK": "{not json"})
-    assert problems == {"env": "env-invalid"}
+    assert problems == {"env:REBALANCER_RISK": "env-invalid"}
 
 
 def test_strategy_names_are_restricted(tmp_path: Path) -> None:

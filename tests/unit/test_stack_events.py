@@ -4,12 +4,13 @@ no oversized fields copied into every log line; the run's key comes from the sch
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
 from run_fakes import FakeBroker, et, make_ports, make_settings
 
-from rebalancer.aws.events import EventError, check_scheduled_time, parse_rebalance_event
+from rebalancer.aws.events import EventError, check_scheduled_time, parse_check_event, parse_rebalance_event
 from rebalancer.run import run
 from rebalancer_research.market.synthetic import synthetic_market
 
@@ -64,3 +65,20 @@ def test_the_run_key_comes_from_the_scheduled_time_not_the_clock(tmp_path: Path)
     ports, _ = make_ports(FakeBroker({"SPY": history.close[-1, 0]}), history, now)
     result = run(make_settings(tmp_path), ports, now, scheduled_at=et("2026-01-04", "23:50"))
     assert result.run_id.startswith("paper-2026-01-04-")
+
+
+@pytest.mark.parametrize("function", ["rebalance", "health", "watchdog"])
+def test_a_malformed_event_points_at_an_event_file_that_exists(function: str) -> None:
+    repo = Path(__file__).resolve().parents[2]
+
+    def parse(event: object) -> object:
+        if function == "rebalance":
+            return parse_rebalance_event(event)
+        return parse_check_event(event, function)
+
+    for bad in ([1, 2], {"scheduled_time": 7, "unknown": True}):
+        with pytest.raises(EventError) as err:
+            parse(bad)
+        named = re.search(r"events/\w+\.json", err.value.hint)
+        assert named is not None
+        assert (repo / named.group()).is_file()

@@ -13,10 +13,14 @@ naming its item; the others go on.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import logging
 import math
 import os
+import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TextIO, TypeVar
@@ -154,7 +158,15 @@ def _client(settings: FanOutSettings) -> Iterator[Any]:
         with client:
             yield client
         return
-    cluster = distributed.LocalCluster(  # type: ignore[no-untyped-call]
+    with _quiet_on_interrupt():  # from the cluster's start: a Ctrl-C then is as quiet as one later
+        with _sigint_blocked():
+            cluster = _local_cluster(distributed, settings)
+        with cluster, distributed.Client(cluster) as client:  # type: ignore[no-untyped-call]
+            yield client
+
+
+def _local_cluster(distributed: Any, settings: FanOutSettings) -> Any:
+    return distributed.LocalCluster(
         n_workers=settings.workers,
         threads_per_worker=1,  # the engine is numpy-bound; one task per process avoids GIL contention
         processes=True,
@@ -162,8 +174,71 @@ def _client(settings: FanOutSettings) -> Iterator[Any]:
         dashboard_address="127.0.0.1:0",  # loopback only; a random port never collides
         silence_logs=40,  # ERROR: worker start-up chatter would bury the progress bar
     )
-    with cluster, distributed.Client(cluster) as client:  # type: ignore[no-untyped-call]
-        yield client
+
+
+@contextlib.contextmanager
+def _sigint_blocked() -> Iterator[None]:
+    """SIGINT held back while the workers start: they inherit the blocked signal, so a Ctrl-C at the
+    terminal reaches only this process, which then closes them (a worker interrupted while starting
+    printed its own traceback); the Ctrl-C held back meanwhile is delivered on leaving."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+_NOISY_ON_INTERRUPT = ("distributed", "asyncio", "tornado")
+
+
+@contextlib.contextmanager
+def _quiet_on_interrupt() -> Iterator[None]:
+    """On Ctrl-C, mute the cluster's loggers before anything else runs, then interrupt as usual.
+
+    The workers share the terminal's process group, so they get the SIGINT too and die; the scheduler
+    then logs a traceback per lost worker and asyncio one per orphaned task (about 40 lines) before the
+    CLI's one-line 'interrupted'. Muting first keeps Ctrl-C to that one line.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(_signum: int, _frame: Any) -> None:
+        loggers = [logging.getLogger(name) for name in _NOISY_ON_INTERRUPT]
+        loggers += [
+            logger
+            for name, logger in logging.root.manager.loggerDict.items()
+            if isinstance(logger, logging.Logger) and name.split(".")[0] in _NOISY_ON_INTERRUPT
+        ]
+        for logger in loggers:
+            logger.disabled = True
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, interrupt)
+    try:
+        yield
+    except KeyboardInterrupt:
+        _close_clusters_quietly_at_exit()
+        raise
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _close_clusters_quietly_at_exit() -> None:
+    """distributed closes leftover clusters at exit; one interrupted while starting fails an assertion
+    there, which Python prints as a traceback. Close them at exit all the same, quietly."""
+    from distributed.deploy import spec
+
+    atexit.unregister(spec.close_clusters)
+
+    def close() -> None:
+        with contextlib.suppress(Exception):
+            spec.close_clusters()
+
+    atexit.register(close)
 
 
 class ProgressBar:

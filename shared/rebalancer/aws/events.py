@@ -104,11 +104,16 @@ def _problem(error: Any) -> str:
     return f"{where}: {message[:200]}"
 
 
+def example_event_file(function: str) -> str:
+    """The shipped event a user can copy (the rebalance function's is the scheduler's, scheduled.json)."""
+    return f"events/{'scheduled' if function == 'rebalance' else function}.json"
+
+
 def _parse(model: type[_Event], event: Any, function: str) -> Any:
     if not isinstance(event, Mapping):
         raise EventError(
             f"the {function} event must be a JSON object, not {type(event).__name__}",
-            hint=f"invoke with events/{function}.json as a template",
+            hint=f"invoke with {example_event_file(function)} as a template",
         )
     try:
         return model.model_validate(dict(event))
@@ -116,7 +121,7 @@ def _parse(model: type[_Event], event: Any, function: str) -> Any:
         problems = "; ".join(_problem(e) for e in err.errors(include_input=False))
         raise EventError(
             f"the {function} event is invalid: {problems}",
-            hint=f"compare it with events/{'scheduled' if function == 'rebalance' else function}.json",
+            hint=f"compare it with {example_event_file(function)}",
             where="event",
         ) from None
 

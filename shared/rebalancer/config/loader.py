@@ -122,6 +122,8 @@ _StrictLoader.add_implicit_resolver(
 def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode) -> dict[Any, Any]:
     seen: set[Hashable] = set()
     for key_node, _ in node.value:
+        if key_node.tag == MERGE_TAG:  # `<<: *anchor` merge keys: explicit keys override merged ones
+            continue
         key = loader.construct_object(key_node)
         if isinstance(key, Hashable):
             if key in seen:
@@ -129,8 +131,14 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode) -> dict[An
                     None, None, f"duplicate key {key!r}", key_node.start_mark
                 )
             seen.add(key)
+    loader.flatten_mapping(node)
     return loader.construct_mapping(node)
 
+
+MERGE_TAG = "tag:yaml.org,2002:merge"
+# A config is a few levels deep; these bound what a hostile or broken file can cost.
+MAX_CONFIG_BYTES = 1_000_000
+MAX_CONFIG_DEPTH = 32
 
 _StrictLoader.yaml_constructors = {
     **yaml.SafeLoader.yaml_constructors,
@@ -140,13 +148,9 @@ _StrictLoader.yaml_constructors = {
 
 def read_config_file(path: Path) -> dict[str, Any]:
     """The YAML file as a mapping; ConfigError naming file:line:col for a syntax error."""
+    text = _read_config_text(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(
-            "config file not found", code="config-not-found", where=str(path), hint="check the path"
-        ) from None
-    try:
+        _check_depth(text, path)
         # _StrictLoader is a SafeLoader subclass (bandit B506 cannot see through the subclass)
         data = yaml.load(text, Loader=_StrictLoader)  # nosec B506
     except yaml.MarkedYAMLError as err:
@@ -154,12 +158,80 @@ def read_config_file(path: Path) -> dict[str, Any]:
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
         raise ConfigError(f"invalid YAML: {err.problem}", code="yaml-invalid", where=where) from None
     if data is None:
-        return {}
+        raise ConfigError(
+            "the config file is empty",
+            code="config-empty",
+            where=str(path),
+            hint="copy config/paper.yaml as a start, or give no --config to use the defaults",
+        )
     if not isinstance(data, dict):
         raise ConfigError(
             "the config file must be a mapping of settings", code="config-not-mapping", where=str(path)
         )
     return data
+
+
+def _read_config_text(path: Path) -> str:
+    """The file's text (a UTF-8 byte-order mark is dropped); ConfigError when it cannot be read."""
+    try:
+        if path.is_dir():
+            raise ConfigError(
+                "is a folder, not a config file",
+                code="config-unreadable",
+                where=str(path),
+                hint="pass the YAML file itself, e.g. config/paper.yaml",
+            )
+        if path.stat().st_size > MAX_CONFIG_BYTES:
+            raise ConfigError(
+                f"the config file is larger than {MAX_CONFIG_BYTES // 1_000_000} MB",
+                code="config-too-large",
+                where=str(path),
+                hint="check that this is the config file",
+            )
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(
+            "config file not found", code="config-not-found", where=str(path), hint="check the path"
+        ) from None
+    except OSError as err:
+        raise ConfigError(
+            f"cannot read the config file: {err.strerror}",
+            code="config-unreadable",
+            where=str(path),
+            hint="check the path and its permissions",
+        ) from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        column = err.start - (raw.rfind(b"\n", 0, err.start) + 1) + 1
+        raise ConfigError(
+            f"not UTF-8 text (byte 0x{raw[err.start]:02x})",
+            code="config-not-utf8",
+            where=f"{path}:{line}:{column}",
+            hint="save the file as UTF-8",
+        ) from None
+
+
+def _check_depth(text: str, path: Path) -> None:
+    """Refuse nesting deeper than MAX_CONFIG_DEPTH before building it (deep nesting exhausts the stack).
+
+    The event stream is parsed without recursion, so this holds for any depth.
+    """
+    depth = 0
+    for event in yaml.parse(text, Loader=_StrictLoader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_CONFIG_DEPTH:
+                mark = event.start_mark
+                raise ConfigError(
+                    f"nested more than {MAX_CONFIG_DEPTH} levels deep",
+                    code="config-too-deep",
+                    where=f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path),
+                    hint="a config is a few levels deep: check the indentation and brackets here",
+                )
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
 
 
 class _MappingEnvSource(EnvSettingsSource):
@@ -191,13 +263,28 @@ def env_layer(environ: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, str
     try:
         data = _MappingEnvSource(environ)()
     except SettingsError as err:
-        return {}, names, [*problems, ConfigProblem("env", str(err), "env-invalid")]
+        return {}, names, [*problems, _env_parse_problem(err, names)]
     if "live_trading_confirmed" in data:
         data["live_trading_confirmed"] = _strict_bool(data["live_trading_confirmed"], "true", "false")
     elif CONFIRMATION_ENV in environ:
         data["live_trading_confirmed"] = _strict_bool(environ[CONFIRMATION_ENV], "yes", "no")
         names["live_trading_confirmed"] = CONFIRMATION_ENV
     return data, names, problems
+
+
+def _env_parse_problem(err: SettingsError, names: Mapping[str, str]) -> ConfigProblem:
+    """Name the environment variable pydantic-settings could not parse (its message names its own class)."""
+    found = re.search(r'field "([^"]+)"', str(err))
+    field = found.group(1) if found else ""
+    culprits = sorted(name for path, name in names.items() if path.split(".")[0] == field)
+    where = f"env:{culprits[0]}" if len(culprits) == 1 else "env"
+    variables = ", ".join(culprits) or f"{ENV_PREFIX}{field.upper()}"
+    message = (
+        f"cannot parse {variables}: a section's value must be JSON, e.g. "
+        f"{ENV_PREFIX}{field.upper()}='{{\"key\": 1}}', or set one field with "
+        f"{ENV_PREFIX}{field.upper()}{ENV_NESTED_DELIMITER}KEY=VALUE"
+    )
+    return ConfigProblem(where, message, "env-invalid")
 
 
 def _strict_bool(text: Any, yes: str, no: str) -> Any:

@@ -309,7 +309,7 @@ def normalize_weights(raw: list[float], form: Seq) -> tuple[float, ...]:
     elif abs(total - 1.0) > WEIGHT_TOLERANCE:
         raise error_at(
             form,
-            f"specified weights must sum to 1 (fractions) or 100 (percentages), got {total:g}",
+            f"specified weights must sum to 1 (fractions) or 100 (percentages), got {total:.12g}",
             code="bad-weights",
             hint=_WEIGHTS_EXAMPLE,
         )

@@ -89,6 +89,11 @@ def _window_number(form: Form, params: Mapping[str, float], what: str) -> int:
     return resolve_positive_int(form, params, what, code="bad-window")
 
 
+# A standard deviation over one value is always 0 (and inverse volatility then divides by it): the
+# window of these must cover at least two values to mean anything.
+NEEDS_TWO_VALUES = frozenset({"stdev-return", "stdev-price", "weight-inverse-volatility"})
+
+
 def read_window(form: Form, params: Mapping[str, float], owner: str) -> int:
     """`{:window n}`, or a bare number/parameter keyword; must be a positive integer."""
     window = _read_windows(form, (), params, owner, ("window",))
@@ -135,6 +140,13 @@ def _read_windows(
                 hint=f"write {example}",
             )
         values = [_window_number(f, params, f"the {k} of {owner}") for f, k in zip(forms, keys, strict=True)]
+    if owner in NEEDS_TWO_VALUES and values[0] < 2:
+        raise error_at(
+            first,
+            f"the window of {owner} must be at least 2, got {values[0]}: a deviation over one value is 0",
+            code="bad-window",
+            hint="write {:window 20} (any window of 2 or more)",
+        )
     return values[0] if len(values) == 1 else tuple(values)
 
 

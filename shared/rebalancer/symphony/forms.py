@@ -76,6 +76,11 @@ class Seq(NamedTuple):
 Form = Atom | Seq
 
 
+# Brackets open at once. Real symphonies stay under 100 (klm: 58); the tree builder and the evaluator
+# recurse per level, so a limit here gives a located error where Python's stack would run out.
+MAX_NESTING = 256
+
+
 def parse_forms(tokens: Iterable[Token]) -> list[Form]:
     """Group tokens into forms; raises StrategyError on unbalanced or mismatched brackets."""
     top: list[Form] = []
@@ -83,6 +88,13 @@ def parse_forms(tokens: Iterable[Token]) -> list[Form]:
     stack: list[tuple[Token, list[Form]]] = []
     for token in tokens:
         if token.kind == "open":
+            if len(stack) >= MAX_NESTING:
+                raise StrategyError(
+                    f"nested more than {MAX_NESTING} brackets deep",
+                    code="too-deep",
+                    hint="the deepest built-in is 58 deep: check for a runaway paste or unclosed brackets",
+                    where=str(token.loc),
+                )
             stack.append((token, []))
             continue
         form = _close(stack, token) if token.kind == "close" else _atom(token)

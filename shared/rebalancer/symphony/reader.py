@@ -24,11 +24,28 @@ from rebalancer.symphony.forms import parse_forms
 from rebalancer.symphony.lexer import iter_tokens
 from rebalancer.symphony.nodes import Symphony
 
+BOM = "\ufeff"
+# The largest built-in (klm) is 42 KB; a file a hundred times that is not a strategy anyone wrote (a 50 MB
+# file ran for minutes at 3 GB).
+MAX_SYMPHONY_CHARS = 4_000_000
+
+
+def _too_large(filename: str) -> StrategyError:
+    return StrategyError(
+        f"the symphony file is larger than {MAX_SYMPHONY_CHARS // 1_000_000} million characters",
+        code="file-too-large",
+        hint="check that this is a symphony file (the largest built-in is 42 KB)",
+        where=filename,
+    )
+
 
 def read_symphony(
     text: str, *, filename: str = "<string>", parameters: Mapping[str, float] | None = None
 ) -> Symphony:
     """Parse and validate one symphony; `parameters` overrides declared named parameters."""
+    if len(text) > MAX_SYMPHONY_CHARS:
+        raise _too_large(filename)
+    text = text.removeprefix(BOM)  # editors on Windows write one; it is not part of the first form
     forms = parse_forms(iter_tokens(text, filename))
     try:
         return build_symphony(forms, filename=filename, source=text, parameters=parameters)
@@ -46,6 +63,8 @@ def load_symphony(path: str | Path, *, parameters: Mapping[str, float] | None = 
     """Read a symphony file (UTF-8); errors name the path as given."""
     filename = str(path)
     try:
+        if Path(path).stat().st_size > MAX_SYMPHONY_CHARS * 4:  # the most bytes that many characters take
+            raise _too_large(filename)
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
         raise StrategyError(

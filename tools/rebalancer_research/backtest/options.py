@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -16,6 +17,8 @@ from rebalancer.portfolio.plan_model import PlanOptions
 from rebalancer.strategies.schedule import Schedule
 
 Execution = Literal["close", "open"]
+# Slippage or fees beyond 10% of every trade make a backtest meaningless (and 10,000 bps is the whole trade).
+MAX_COST_BPS = 1000.0
 RebalanceKind = Literal["daily", "weekly", "monthly", "quarterly", "yearly", "none", "threshold"]
 CALENDAR_KINDS = ("daily", "weekly", "monthly", "quarterly", "yearly", "none")
 
@@ -105,15 +108,34 @@ class BacktestOptions:
             raise ConfigError(
                 f"unknown execution mode {self.execution!r}", code="bad-execution", hint="use open or close"
             )
-        if self.slippage_bps < 0 or self.fee_bps < 0:
-            raise ConfigError("costs must be >= 0 basis points", code="bad-costs", hint="e.g. 2 for 0.02%")
-        if not 0.0 <= self.cash_buffer < 1.0:
-            raise ConfigError("cash buffer must be in [0, 1)", code="bad-cash-buffer", hint="e.g. 0.02")
-        if self.min_order_notional < 0 or self.initial_equity <= 0:
+        for flag, bps in (("--slippage-bps", self.slippage_bps), ("--fee-bps", self.fee_bps)):
+            if not (math.isfinite(bps) and 0.0 <= bps <= MAX_COST_BPS):
+                raise ConfigError(
+                    f"costs must be between 0 and {MAX_COST_BPS:g} basis points, got {bps:g}",
+                    code="bad-costs",
+                    hint="e.g. 2 for 0.02% of each trade's notional",
+                    where=flag,
+                )
+        if not 0.0 <= self.cash_buffer < 1.0:  # also refuses NaN
             raise ConfigError(
-                "minimum order must be >= 0 and initial equity > 0",
+                "cash buffer must be in [0, 1)",
+                code="bad-cash-buffer",
+                hint="e.g. 0.02",
+                where="--cash-buffer",
+            )
+        if not (math.isfinite(self.min_order_notional) and self.min_order_notional >= 0):
+            raise ConfigError(
+                f"minimum order must be a number >= 0, got {self.min_order_notional:g}",
+                code="bad-sizing",
+                hint="e.g. --min-order 1",
+                where="--min-order",
+            )
+        if not (math.isfinite(self.initial_equity) and self.initial_equity > 0):
+            raise ConfigError(
+                f"initial equity must be a number > 0, got {self.initial_equity:g}",
                 code="bad-sizing",
                 hint="e.g. --initial-equity 100000",
+                where="--initial-equity",
             )
         if self.start and self.end and self.start > self.end:
             raise ConfigError("start is after end", code="bad-range", hint="swap --start and --end")

@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +36,7 @@ from rebalancer_research.backtest.sleeves import (
     trade_sessions,
 )
 from rebalancer_research.backtest.summary import BenchmarkCurve, benchmark_curve, summarize
+from rebalancer_research.json_output import strict_json
 from rebalancer_research.market.coverage import data_coverage
 
 _STANDALONE_KEYS = ("total_return", "annualized_return", "volatility", "sharpe", "max_drawdown")
@@ -147,7 +147,7 @@ def write_outputs(run: BacktestRun, folder: Path, *, title: str = "Backtest repo
     folder.mkdir(parents=True, exist_ok=True)
     charts = write_charts(run.result, run.benchmark, folder)
     json_path = folder / "backtest.json"
-    json_path.write_text(json.dumps(run.document, indent=2) + "\n")
+    json_path.write_text(strict_json(run.document, indent=2) + "\n")
     html_path = folder / "report.html"
     html_path.write_text(render_html(run.document, charts, title=title))
     return {**charts, "json": json_path, "html": html_path}

@@ -21,8 +21,18 @@ from rebalancer_research.backtest.summary import BenchmarkCurve
 CHARTS: tuple[str, ...] = ("equity", "drawdown", "allocation", "monthly_returns")
 MAX_ALLOCATION_SERIES = 12
 _DPI = 110
-_PORTFOLIO_COLOR = "#1f4e99"
+_PORTFOLIO_COLOR = "#0072B2"
 _BENCHMARK_COLOR = "#888888"
+# Colour-blind-safe: Okabe-Ito's seven hues (the largest holdings), then Paul Tol's muted hues: eleven
+# distinct colours for the MAX_ALLOCATION_SERIES - 1 named series; no two are light/dark twins.
+HOLDING_COLORS: tuple[str, ...] = (
+    "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
+    "#332288", "#882255", "#999933", "#44AA99",
+)  # fmt: skip
+OTHER_COLOR = "#4D4D4D"  # dark grey: many small holdings together
+CASH_COLOR = "#FFFFFF"  # white with a grey hatch: clearly not a holding, and not a second grey
+# Diverging and colour-blind safe (red-blue, not red-green), centred on 0.
+MONTHLY_CMAP = "RdBu"
 
 
 def _pyplot() -> Any:
@@ -44,8 +54,9 @@ def _index(dates: np.ndarray[Any, Any]) -> pd.DatetimeIndex:
     return pd.DatetimeIndex(dates)
 
 
-def _save(fig: Any, path: Path) -> Path:
-    fig.tight_layout()
+def _save(fig: Any, path: Path, *, tight: bool = True) -> Path:
+    if tight:
+        fig.tight_layout()
     fig.savefig(path, dpi=_DPI)
     fig.clf()
     return path
@@ -117,14 +128,24 @@ def allocation_frame(result: BacktestResult) -> pd.DataFrame:
     return frame
 
 
+def allocation_colors(columns: list[str]) -> list[str]:
+    """A distinct colour per named holding (largest first), dark grey for "other", white for cash."""
+    named = iter(HOLDING_COLORS)
+    fixed = {"other": OTHER_COLOR, "cash": CASH_COLOR}
+    return [fixed[c] if c in fixed else next(named) for c in columns]
+
+
 def plot_allocation(result: BacktestResult, path: Path) -> Path:
     plt = _pyplot()
     frame = allocation_frame(result)
     fig, ax = plt.subplots(figsize=(10, 4.8))
-    palette = iter(plt.get_cmap("tab20").colors)
-    neutral = {"other": (0.55, 0.55, 0.55), "cash": (0.87, 0.87, 0.87)}
-    colors = [neutral[c] if c in neutral else next(palette) for c in frame.columns]
-    ax.stackplot(frame.index, frame.to_numpy().T * 100, labels=list(frame.columns), colors=colors, lw=0)
+    colors = allocation_colors(list(frame.columns))
+    layers = ax.stackplot(frame.index, frame.to_numpy().T * 100, labels=list(frame.columns), colors=colors)
+    for name, layer in zip(frame.columns, layers, strict=True):
+        if name == "cash":
+            layer.set_hatch("///")
+            layer.set_edgecolor("#BBBBBB")
+            layer.set_linewidth(0)
     averaged = ""
     if len(frame) < len(result.dates):
         averaged = " (monthly average)" if len(result.dates) > 750 else " (weekly average)"
@@ -139,33 +160,53 @@ def plot_allocation(result: BacktestResult, path: Path) -> Path:
 
 
 def monthly_table(result: BacktestResult) -> pd.DataFrame:
-    """Years x months (1..12) of monthly returns in percent, NaN where the backtest has no data."""
+    """Years x months (1..12) of monthly returns in percent, NaN where the backtest has no data, and a
+    "year" column: the months present compounded."""
     months = monthly_returns(result.dates, result.equity)
     table = pd.DataFrame(np.nan, index=sorted({int(k[:4]) for k in months}), columns=range(1, 13))
     for key, value in months.items():
         table.loc[int(key[:4]), int(key[5:])] = value * 100
+    growth = (1.0 + table / 100.0).prod(axis=1, skipna=True, min_count=1)
+    table["year"] = (growth - 1.0) * 100.0
     return table
+
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def plot_monthly_returns(result: BacktestResult, path: Path) -> Path:
     plt = _pyplot()
     table = monthly_table(result)
-    values = table.to_numpy()
-    limit = max(float(np.nanmax(np.abs(values))), 1.0) if np.isfinite(values).any() else 1.0
-    fig, ax = plt.subplots(figsize=(10, max(2.6, 0.9 + 0.32 * len(table))))
-    image = ax.imshow(values, cmap="RdYlGn", vmin=-limit, vmax=limit, aspect="auto")
-    ax.set_xticks(
-        range(12), ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+    months = table[list(range(1, 13))].to_numpy()
+    years = table["year"].to_numpy()
+    fig, (ax, year_ax) = plt.subplots(
+        1,
+        2,
+        figsize=(10.5, max(2.6, 0.9 + 0.32 * len(table))),
+        sharey=True,
+        gridspec_kw={"width_ratios": [12, 1.6], "wspace": 0.04},
     )
+    image = _heat(ax, months, list(_MONTHS))
+    _heat(year_ax, years[:, None], ["Year"])
     ax.set_yticks(range(len(table)), [str(y) for y in table.index])
-    for (row, col), value in np.ndenumerate(values):
-        if np.isfinite(value):
-            ax.text(col, row, f"{value:.1f}", ha="center", va="center", fontsize=8)
     ax.set_title("Monthly returns (%)")
-    fig.colorbar(image, ax=ax, fraction=0.03, pad=0.02)
-    path = _save(fig, path)
+    year_ax.set_title("Total")
+    fig.colorbar(image, ax=[ax, year_ax], fraction=0.03, pad=0.02)
+    path = _save(fig, path, tight=False)
     plt.close(fig)
     return path
+
+
+def _heat(ax: Any, values: np.ndarray[Any, Any], labels: list[str]) -> Any:
+    """A red-blue heatmap of percentages, each cell labelled; dark cells get white text."""
+    limit = max(float(np.nanmax(np.abs(values))), 1.0) if np.isfinite(values).any() else 1.0
+    image = ax.imshow(values, cmap=MONTHLY_CMAP, vmin=-limit, vmax=limit, aspect="auto")
+    ax.set_xticks(range(len(labels)), labels)
+    for (row, col), value in np.ndenumerate(values):
+        if np.isfinite(value):
+            color = "white" if abs(value) > 0.6 * limit else "black"
+            ax.text(col, row, f"{value:.1f}", ha="center", va="center", fontsize=8, color=color)
+    return image
 
 
 def write_charts(result: BacktestResult, benchmark: BenchmarkCurve | None, folder: Path) -> dict[str, Path]:

@@ -128,13 +128,28 @@ def _image(name: str, path: Path) -> str:
     return f'<h2>{title}</h2><img alt="{title}" src="data:image/png;base64,{data}">'
 
 
+def options_text(options: Mapping[str, Any]) -> str:
+    """The options as a reader would say them (never a Python repr such as `start=None`)."""
+    parts = [
+        f"trades at the {options.get('execution', 'close')}",
+        f"slippage {options.get('slippage_bps', 0):g} bps",
+        f"fees {options.get('fee_bps', 0):g} bps",
+        f"rebalance {options.get('rebalance', 'daily')}",
+        f"cash buffer {options.get('cash_buffer', 0) * 100:g}%",
+        f"minimum order {fmt(options.get('min_order_notional'), 'money')}",
+        f"initial equity {fmt(options.get('initial_equity'), 'money')}",
+        f"from {options.get('start') or 'the first usable session'}",
+        f"to {options.get('end') or 'the last session'}",
+    ]
+    return html.escape(", ".join(parts))
+
+
 def _options(doc: Mapping[str, Any]) -> str:
-    items = ", ".join(f"{html.escape(k)}={html.escape(str(v))}" for k, v in doc["options"].items())
     start = html.escape(str(doc["portfolio"]["start"]))
     return (
-        f'<p class="muted">Options: {items}. The backtest starts on {start}, the first session from which'
-        " every strategy's decisions are defined and every symbol it may hold has a price"
-        " (see each strategy's own first session below).</p>"
+        f'<p class="muted">Options: {options_text(doc["options"])}. The backtest starts on {start}, the'
+        " first session from which every strategy's decisions are defined and every symbol it may hold"
+        " has a price (see each strategy's own first session below).</p>"
     )
 
 

@@ -95,13 +95,39 @@ def simulation_window(
         hi = int(np.searchsorted(weights.dates, to_day(options.end), side="right")) - 1
     not_ready = np.flatnonzero(~ready[lo : hi + 1])
     first = lo if not_ready.size == 0 else lo + int(not_ready[-1]) + 1
-    if hi < lo or first > hi:
+    if hi < lo:
         raise DataError(
-            "no session in the backtest range has every indicator and every held symbol's price defined",
+            "no session of the data lies in the backtest range",
             code="backtest-empty",
-            hint="widen --start/--end or provide more history for the warm-up",
+            hint="widen --start/--end (the data ends "
+            f"{weights.dates[-1] if len(weights.dates) else 'nowhere'})",
+        )
+    if first > hi:
+        raise DataError(
+            "no session in the backtest range has every indicator and every held symbol's price "
+            f"defined; the last session is blocked by {_blocker(weights, history, hi)}",
+            code="backtest-empty",
+            hint="widen --start/--end, provide more history for the warm-up, or complete that data",
         )
     return first, hi
+
+
+def _blocker(weights: WeightsLike, history: PriceHistory, row: int) -> str:
+    """What leaves `row` undefined: a held symbol without a price, or the decisions' warm-up."""
+    day = weights.dates[row]
+    prices = history.select(weights.symbols).close[row]
+    unpriced = [s for s, price in zip(weights.symbols, prices, strict=True) if not np.isfinite(price)]
+    if unpriced:
+        return f"{', '.join(unpriced)} (no price on {day})"
+    starts = []
+    for symbol in history.symbols:
+        first = history.first_valid_row(symbol)
+        starts.append((len(history) if first is None else first, symbol))
+    latest = ", ".join(
+        f"{symbol} from {history.dates[first] if first < len(history) else 'never'}"
+        for first, symbol in sorted(starts, reverse=True)[:3]
+    )
+    return f"the strategies' warm-up on {day}: too little history (latest starts: {latest})"
 
 
 def calendar_rows(dates: DateArray, rebalance: Rebalance) -> BoolArray:

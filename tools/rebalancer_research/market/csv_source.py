@@ -25,6 +25,7 @@ import pandas as pd
 
 from rebalancer.errors import DataError
 from rebalancer.market.history import DateArray, FloatMatrix, PriceHistory
+from rebalancer_research.market.quality import SPIKE_RATIO, spike_rows
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -45,6 +46,13 @@ class SymbolSeries:
 def load_csv_dir(directory: str | Path, symbols: Collection[str] | None = None) -> PriceHistory:
     """Load SYMBOL.csv files from `directory`: every file, or only `symbols` (all must exist)."""
     folder = Path(directory)
+    if folder.exists() and not folder.is_dir():
+        raise DataError(
+            f"{folder} is a file, not a folder of SYMBOL.csv files",
+            code="data-dir-missing",
+            hint="pass --data DIR pointing at the folder that holds SPY.csv, TLT.csv, ...",
+            where=str(folder),
+        )
     if not folder.is_dir():
         raise DataError(
             f"market data directory {folder} does not exist",
@@ -83,6 +91,23 @@ def _symbol_paths(folder: Path, symbols: Collection[str] | None) -> dict[str, Pa
 def read_symbol_csv(path: Path, symbol: str | None = None) -> SymbolSeries:
     """Parse and validate one SYMBOL.csv file."""
     name = symbol or path.stem
+    series = read_typed(path, name) or _read_text(path, name)
+    spikes = spike_rows(series.close)
+    if spikes:
+        row = spikes[0]
+        raise _corrupt(
+            path,
+            row,
+            f"close {series.close[row]:g} on {series.dates[row]} is over {SPIKE_RATIO:g}x away from the "
+            "sessions before and after it",
+            "csv-bad-tick",
+            "fix the price (a misplaced decimal point?); a one-day spike would dominate every result",
+        )
+    return series
+
+
+def _read_text(path: Path, name: str) -> SymbolSeries:
+    """The text path: every value read as text, stripped and converted, so a problem can be named."""
     frame = _read_frame(path)
     columns = set(frame.columns)
     close_column = "adj_close" if "adj_close" in columns else "close" if "close" in columns else None
@@ -133,6 +158,11 @@ def _parse_dates(path: Path, column: pd.Series) -> DateArray:
             path, row, f"bad date {text.iloc[row]!r}", "csv-bad-date", "dates are written YYYY-MM-DD"
         )
     days: DateArray = parsed.to_numpy().astype("datetime64[D]")
+    _check_order(path, days)
+    return days
+
+
+def _check_order(path: Path, days: DateArray) -> None:
     if days.size > 1:
         steps = np.flatnonzero(days[1:] <= days[:-1])
         if steps.size:
@@ -145,7 +175,57 @@ def _parse_dates(path: Path, column: pd.Series) -> DateArray:
                 f"csv-{what}-date",
                 "rows must be in strictly increasing date order, one per session",
             )
-    return days
+
+
+def read_typed(path: Path, name: str) -> SymbolSeries | None:
+    """The common case, a clean file, in one typed read (about 5x less CPU than the text path below).
+
+    None whenever anything is unusual (odd header, text where a number belongs, a bad date or price):
+    the text path then reads the file again and names the problem exactly as it always has.
+    """
+    try:
+        with path.open(encoding="utf-8-sig") as handle:
+            header = handle.readline()
+        raw = [column.strip() for column in header.strip().split(",")]
+        names = {column.lower(): column for column in raw}
+        close_name = "adj_close" if "adj_close" in names else "close"
+        if "date" not in names or close_name not in names or len(names) != len(raw) or '"' in header:
+            return None
+        prices = [names[c] for c in ("open", "close", "adj_close") if c in names]
+        frame = pd.read_csv(
+            path,
+            encoding="utf-8-sig",
+            usecols=[names["date"], *prices],
+            dtype={names["date"]: str, **dict.fromkeys(prices, np.float64)},
+            na_values=[""],
+            keep_default_na=False,
+            skipinitialspace=True,
+        )
+    except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError):
+        return None
+    if frame.empty:
+        return None
+    frame.columns = [str(c).strip().lower() for c in frame.columns]
+    parsed = pd.to_datetime(frame["date"], format="%Y-%m-%d", errors="coerce")
+    close = frame[close_name].to_numpy(dtype=np.float64)
+    if parsed.isna().any() or not _all_positive(close, blank_ok=False):
+        return None
+    opens = frame["open"].to_numpy(dtype=np.float64) if "open" in frame else np.full(len(frame), np.nan)
+    if not _all_positive(opens, blank_ok=True):
+        return None
+    if close_name == "adj_close" and "close" in frame:
+        raw_close = frame["close"].to_numpy(dtype=np.float64)
+        if not _all_positive(raw_close, blank_ok=True):
+            return None
+        opens = opens * close / raw_close
+    days: DateArray = parsed.to_numpy().astype("datetime64[D]")
+    _check_order(path, days)
+    return SymbolSeries(name, days, close, opens)
+
+
+def _all_positive(values: FloatArray, *, blank_ok: bool) -> bool:
+    known = values[~np.isnan(values)] if blank_ok else values
+    return bool(np.isfinite(known).all() and (known > 0).all())
 
 
 def _parse_prices(path: Path, column: pd.Series, name: str, *, required: bool) -> FloatArray:

@@ -24,12 +24,12 @@ import zlib
 from collections.abc import Collection
 from dataclasses import dataclass
 
-import exchange_calendars as xcals
 import numpy as np
 import numpy.typing as npt
 
 from rebalancer.errors import DataError
 from rebalancer.market.history import DateArray, PriceHistory
+from rebalancer_research.market import nyse_closures
 from rebalancer_research.market.synthetic_universe import (
     BULL,
     Base,
@@ -43,6 +43,10 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 DEFAULT_END = dt.date(2026, 10, 30)
+# The default length. Prices are generated from the first session on, so two markets of different lengths
+# differ everywhere; everything local (signals, backtest, the emulator, the demo) uses this length so that
+# they all see the same prices (the emulator serves fewer sessions by cutting, not by regenerating).
+DEFAULT_SESSIONS = 4000
 # The calendar's rules are reliable from here on (and pandas' nanosecond timestamps start in 1677).
 EARLIEST_START = dt.date(1950, 1, 3)
 TRADING_DAYS = 252
@@ -81,7 +85,7 @@ def synthetic_market(
     symbols: Collection[str] | None = None,
     *,
     end: dt.date = DEFAULT_END,
-    sessions: int = 4000,
+    sessions: int = DEFAULT_SESSIONS,
     seed: int = 7,
 ) -> PriceHistory:
     """Closes and opens for `symbols` (default: every known symbol) over the `sessions` NYSE sessions
@@ -112,12 +116,10 @@ def nyse_sessions(end: dt.date, sessions: int) -> DateArray:
     """The last `sessions` XNYS sessions on or before `end`."""
     span_days = int(sessions * 365.25 / TRADING_DAYS * 1.1) + 30
     start = max(end - dt.timedelta(days=span_days), EARLIEST_START)
-    with warnings.catch_warnings():
-        # exchange_calendars 4.13 trips a pandas 3 deprecation inside its own code; nothing to act on.
-        warnings.filterwarnings("ignore", message="Series.values returning an ndarray")
-        calendar = xcals.get_calendar("XNYS", start=start.isoformat(), end=end.isoformat())
-    days: DateArray = np.asarray(calendar.sessions.values.astype("datetime64[D]"))
-    days = days[days <= np.datetime64(end, "D")]
+    if start >= nyse_closures.FIRST_DAY and end <= nyse_closures.LAST_DAY:
+        days = nyse_closures.sessions_between(start, end)  # the same dates, without building the calendar
+    else:
+        days = _exchange_calendar_sessions(start, end)
     if len(days) < sessions:
         raise DataError(
             f"only {len(days)} sessions available before {end}, asked for {sessions}",
@@ -125,6 +127,17 @@ def nyse_sessions(end: dt.date, sessions: int) -> DateArray:
             hint="ask for fewer sessions",
         )
     return days[-sessions:]
+
+
+def _exchange_calendar_sessions(start: dt.date, end: dt.date) -> DateArray:
+    import exchange_calendars as xcals  # about a second of CPU: only beyond the precomputed table
+
+    with warnings.catch_warnings():
+        # exchange_calendars 4.13 trips a pandas 3 deprecation inside its own code; nothing to act on.
+        warnings.filterwarnings("ignore", message="Series.values returning an ndarray")
+        calendar = xcals.get_calendar("XNYS", start=start.isoformat(), end=end.isoformat())
+    days: DateArray = np.asarray(calendar.sessions.values.astype("datetime64[D]"))
+    return days[days <= np.datetime64(end, "D")]
 
 
 def _factors(seed: int, days: int) -> Factors:

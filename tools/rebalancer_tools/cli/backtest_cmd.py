@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,8 @@ from rebalancer_research.backtest.options import BacktestOptions, parse_rebalanc
 from rebalancer_research.backtest.pipeline import run_backtest, write_outputs
 from rebalancer_research.backtest.tables import backtest_table, walkforward_table
 from rebalancer_research.backtest.walkforward import METRICS, WalkForwardSettings, parse_grid, walk_forward
+from rebalancer_research.json_output import strict_json
+from rebalancer_research.market.quality import data_warnings
 from rebalancer_research.market.select import market_for
 from rebalancer_tools.cli.fanout_args import add_fan_out_options
 
@@ -109,11 +111,42 @@ def _options(args: argparse.Namespace) -> BacktestOptions:
     )
 
 
+def output_folder(text: str) -> Path:
+    """The --out folder, created now: a bad path is refused before minutes of backtesting, not after."""
+    path = Path(text)
+    if path.exists() and not path.is_dir():
+        raise ConfigError(
+            f"{text} is a file, not a folder",
+            code="out-not-folder",
+            hint="give a folder for backtest.json, the charts and report.html (created when missing)",
+            where="--out",
+        )
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise ConfigError(
+            f"cannot create folder {text}: {err.strerror}",
+            code="out-unwritable",
+            hint="pick a folder you can write, e.g. --out /tmp/backtest",
+            where="--out",
+        ) from None
+    if not os.access(path, os.W_OK):
+        raise ConfigError(
+            f"cannot write in folder {text}",
+            code="out-unwritable",
+            hint="pick a folder you can write, e.g. --out /tmp/backtest",
+            where="--out",
+        )
+    return path
+
+
 def run_backtest_command(args: argparse.Namespace) -> int:
     options = _options(args)
+    out = output_folder(args.out) if args.out else None
     benchmark = None if args.benchmark.lower() == "none" else args.benchmark.upper()
     strategies = load_strategies(specs_from_arguments(args.strategy, args.allocation))
     history, _ = market_for(strategies, args.data, benchmark=benchmark, end=args.end)
+    _warn_about(history)
     run = run_backtest(strategies, history, options, benchmark=benchmark)
     passed = True
     if args.check_bias:
@@ -124,11 +157,11 @@ def run_backtest_command(args: argparse.Namespace) -> int:
             warm = warmup_check(item.symphony, history)
             bias[item.name] = {"look_ahead": look.to_dict(), "warmup": warm.to_dict()}
         run.document["bias"] = bias
-    if args.out:
-        paths = write_outputs(run, Path(args.out), title=_title(strategies))
+    if out is not None:
+        paths = write_outputs(run, out, title=_title(strategies))
         run.document["outputs"] = {name: str(path) for name, path in paths.items()}
     if args.format == "json":
-        print(json.dumps(run.document, indent=2))
+        print(strict_json(run.document, indent=2))
     else:
         print(backtest_table(run.document))
         if args.out:
@@ -138,11 +171,17 @@ def run_backtest_command(args: argparse.Namespace) -> int:
     return 0 if passed else 1
 
 
+def _warn_about(history: Any) -> None:
+    for line in data_warnings(history):
+        print(line, file=sys.stderr)
+
+
 def _title(strategies: Any) -> str:
     return "Backtest: " + ", ".join(f"{s.name} {s.allocation:.0%}" for s in strategies)
 
 
 def run_walkforward_command(args: argparse.Namespace) -> int:
+    options = _options(args)
     if not args.grid:
         raise ConfigError(
             "walkforward needs a parameter grid",
@@ -158,8 +197,9 @@ def run_walkforward_command(args: argparse.Namespace) -> int:
     strategies = load_strategies(specs)
     _check_declared(strategies, grid)
     history, _ = market_for(strategies, args.data, end=getattr(args, "end", None))
-    report = walk_forward(specs, history, grid, settings, _options(args), progress=not args.no_progress)
-    print(json.dumps(report, indent=2) if args.format == "json" else walkforward_table(report))
+    _warn_about(history)
+    report = walk_forward(specs, history, grid, settings, options, progress=not args.no_progress)
+    print(strict_json(report, indent=2) if args.format == "json" else walkforward_table(report))
     return 0
 
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime as dt
 import io
 import json
 from pathlib import Path
 from typing import Any
 
+from rebalancer.market.history import day_to_date
 from rebalancer_tools.local.invoke import repo_root
 
 
@@ -117,8 +119,34 @@ def _demo(args: argparse.Namespace) -> int:
         print(
             f"   orders at the broker: {placed} after the first delivery, {after} after the second: {verdict}"
         )
+        decided_on = day_to_date(emulator.prices.history.dates[-1])
     ok = first.get("status") == "completed" and second.get("status") == "duplicate" and after == placed
+    print(what_next(decided_on))
     return 0 if ok else 1
+
+
+def next_steps(decided_on: dt.date) -> list[tuple[str, str]]:
+    """(command, what it shows): each runs locally as printed."""
+    return [
+        (
+            f"rebalancer signals --as-of {decided_on}",
+            "the same targets on the same synthetic prices, with each strategy's reasons",
+        ),
+        ("rebalancer backtest --out /tmp/backtest", "these strategies over the synthetic history"),
+        ("rebalancer plan", "a run up to the orders; its records stay in .rebalancer/runs/"),
+        ("rebalancer replay RUN_ID", "re-evaluate a recorded run (the id `plan` prints) and compare"),
+        ("rebalancer emulator", "an Alpaca emulator: point alpaca-py or your bot at its URL and keys"),
+    ]
+
+
+def what_next(decided_on: dt.date) -> str:
+    """The closing lines: where to look next."""
+    steps = next_steps(decided_on)
+    width = max(len(command) for command, _ in steps)
+    lines = ["", f"What next (the run above decided on the close of {decided_on}):"]
+    lines += [f"   {command:<{width}}  {text}" for command, text in steps]
+    lines.append(f"   {'docs/runbook.md':<{width}}  deploy to AWS with an Alpaca paper account")
+    return "\n".join(lines)
 
 
 def _records(local: Any, run_id: str) -> list[str]:

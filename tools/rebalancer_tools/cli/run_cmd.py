@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from rebalancer.errors import ConfigError
 from rebalancer.run.settings import NEW_YORK, RunSettings
 
 OK_STATUSES = {"completed", "planned", "no-session", "duplicate"}
@@ -54,7 +55,15 @@ def parse_at(text: str | None) -> dt.datetime:
 
     if not text:
         return DEFAULT_AT
-    moment = dt.datetime.fromisoformat(text)
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise ConfigError(
+            f"cannot read time {text!r}",
+            code="bad-time",
+            hint="write --at 2026-11-02T09:35 (New York time unless it carries an offset)",
+            where="--at",
+        ) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=NEW_YORK)
 
 
@@ -64,6 +73,7 @@ def _run_command(args: argparse.Namespace) -> int:
     from rebalancer.run.config_bridge import settings_from_config
     from rebalancer_tools.local.disk import DiskHaltFlag, DiskNotifier, DiskStore
 
+    parse_at(args.at)  # a typo is refused before the config, the emulator and the market are loaded
     settings = settings_from_config(load_config_with_sources(args.config))
     root = Path(args.records)
     with _session(args, settings) as session:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,6 +28,8 @@ from rebalancer.strategies import LoadedStrategy, load_strategies, specs_from_ar
 from rebalancer.symphony.evaluator import required_history
 from rebalancer.symphony.nodes import Symphony
 from rebalancer.symphony.trace import TraceStep, evaluate_and_explain
+from rebalancer_research.json_output import strict_json
+from rebalancer_research.market.quality import data_warnings
 from rebalancer_research.market.select import market_for
 from rebalancer_tools.cli.signals_format import format_table
 
@@ -98,11 +99,10 @@ def run_signals(args: argparse.Namespace) -> int:
     as_of = parse_date(args.as_of) if args.as_of else None
     history, source = market_for(strategies, args.data, end=as_of)
     signals = compute_signals(strategies, history, as_of, source=source)
-    for note in signals.notes:
+    for note in [*data_warnings(history), *signals.notes]:
         print(note, file=sys.stderr)
     if args.format == "json":
-        json.dump(signals.to_dict(), sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        sys.stdout.write(strict_json(signals.to_dict(), indent=2) + "\n")
     else:
         sys.stdout.write(format_table(signals))
     return 0

@@ -10,24 +10,45 @@ so the local stack is the deployed stack in miniature. Used by `make demo` and t
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 from rebalancer.aws import resources as spec
 from rebalancer.aws.resources import StackResources
 from rebalancer.errors import StateError
-from rebalancer.state.aws_clients import AwsClients, aws_errors
+from rebalancer.state.aws_clients import AwsClients, aws_errors, error_code
+
+# What a create answers when it already happened: on a busy machine botocore may time out waiting for
+# moto's answer and retry a create that moto did complete. The set-up is then idempotent: the resource
+# our own first attempt made is accepted as made.
+ALREADY_EXISTS = frozenset(
+    {
+        "ResourceInUseException",  # DynamoDB table
+        "BucketAlreadyOwnedByYou",  # S3
+        "ParameterAlreadyExists",  # SSM
+        "ResourceExistsException",  # Secrets Manager
+        "QueueAlreadyExists",  # SQS (with different attributes only)
+    }
+)
+
+
+@contextlib.contextmanager
+def _tolerating_a_retried_create() -> Iterator[None]:
+    from botocore.exceptions import ClientError
+
+    try:
+        yield
+    except ClientError as err:
+        if error_code(err) not in ALREADY_EXISTS:
+            raise
 
 
 def create_table(names: StackResources, clients: AwsClients) -> None:
     ddb = clients.client("dynamodb")
-    ddb.create_table(
-        TableName=names.table,
-        BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[{"AttributeName": name, "AttributeType": "S"} for name, _ in spec.TABLE_KEY],
-        KeySchema=[{"AttributeName": name, "KeyType": kind} for name, kind in spec.TABLE_KEY],
-        SSESpecification={"Enabled": True},
-    )
+    with _tolerating_a_retried_create():
+        _create_table(ddb, names)
     ddb.get_waiter("table_exists").wait(TableName=names.table, WaiterConfig={"Delay": 1, "MaxAttempts": 30})
     ddb.update_time_to_live(
         TableName=names.table,
@@ -39,12 +60,24 @@ def create_table(names: StackResources, clients: AwsClients) -> None:
     )
 
 
+def _create_table(ddb: Any, names: StackResources) -> None:
+    ddb.create_table(
+        TableName=names.table,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": name, "AttributeType": "S"} for name, _ in spec.TABLE_KEY],
+        KeySchema=[{"AttributeName": name, "KeyType": kind} for name, kind in spec.TABLE_KEY],
+        SSESpecification={"Enabled": True},
+    )
+
+
 def create_bucket(names: StackResources, clients: AwsClients) -> None:
     s3 = clients.client("s3")
-    if names.region == "us-east-1":
-        s3.create_bucket(Bucket=names.bucket)
-    else:
-        s3.create_bucket(Bucket=names.bucket, CreateBucketConfiguration={"LocationConstraint": names.region})
+    with _tolerating_a_retried_create():
+        if names.region == "us-east-1":
+            s3.create_bucket(Bucket=names.bucket)
+        else:
+            location = {"LocationConstraint": names.region}
+            s3.create_bucket(Bucket=names.bucket, CreateBucketConfiguration=location)
     s3.put_bucket_versioning(Bucket=names.bucket, VersioningConfiguration={"Status": "Enabled"})
     s3.put_bucket_encryption(Bucket=names.bucket, ServerSideEncryptionConfiguration=spec.BUCKET_ENCRYPTION)
     s3.put_public_access_block(
@@ -56,21 +89,31 @@ def create_bucket(names: StackResources, clients: AwsClients) -> None:
 
 
 def create_halt_parameter(names: StackResources, clients: AwsClients) -> None:
-    clients.client("ssm").put_parameter(
-        Name=names.halt_parameter,
-        Value=spec.HALT_INITIAL_VALUE,
-        Type="String",
-        AllowedPattern=spec.HALT_ALLOWED_PATTERN,
-    )
+    ssm = clients.client("ssm")
+    with _tolerating_a_retried_create():
+        ssm.put_parameter(
+            Name=names.halt_parameter,
+            Value=spec.HALT_INITIAL_VALUE,
+            Type="String",
+            AllowedPattern=spec.HALT_ALLOWED_PATTERN,
+        )
+    value = ssm.get_parameter(Name=names.halt_parameter)["Parameter"]["Value"]
+    if value != spec.HALT_INITIAL_VALUE:  # someone else's parameter, not our retried create
+        raise StateError(
+            f"the halt parameter {names.halt_parameter} already holds {value!r}",
+            code="bootstrap-mismatch",
+            hint="reset the local stack (it starts from an empty moto)",
+        )
 
 
 def create_secret(names: StackResources, clients: AwsClients, value: Mapping[str, str] | None) -> None:
     """The stack creates the secret empty; locally we may fill it at once (e.g. the emulator's keys)."""
     sm = clients.client("secretsmanager")
-    if value is None:
-        sm.create_secret(Name=names.secret)
-    else:
-        sm.create_secret(Name=names.secret, SecretString=json.dumps(dict(value)))
+    with _tolerating_a_retried_create():
+        if value is None:
+            sm.create_secret(Name=names.secret)
+        else:
+            sm.create_secret(Name=names.secret, SecretString=json.dumps(dict(value)))
 
 
 def create_topic(names: StackResources, clients: AwsClients) -> None:
@@ -92,7 +135,8 @@ def bootstrap_stack(
     names: StackResources, clients: AwsClients, *, secret: Mapping[str, str] | None = None
 ) -> None:
     """Create table, bucket, halt parameter (off), secret, topic and dead-letter queue."""
-    with aws_errors("create the local stack", code="bootstrap-failed", hint="is moto running?"):
+    hint = "run it again: the set-up is idempotent; if it fails the same way, check that moto started"
+    with aws_errors("create the local stack", code="bootstrap-failed", hint=hint):
         create_table(names, clients)
         create_bucket(names, clients)
         create_halt_parameter(names, clients)

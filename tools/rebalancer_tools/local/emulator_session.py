@@ -78,10 +78,12 @@ def emulator_session(
 ) -> Iterator[BrokerSession]:
     """Start an emulator on the synthetic market (bars up to the session before `at`), clock set to `at`."""
     from rebalancer_emulator import EmulatorServer
-    from rebalancer_research.market.synthetic import synthetic_market
+    from rebalancer_research.market.synthetic import DEFAULT_SESSIONS, synthetic_market
 
     end = at.astimezone(NEW_YORK).date() - dt.timedelta(days=1)
-    history = synthetic_market(symbols, end=end, sessions=sessions)
+    # The same prices `rebalancer signals` and `backtest` see: generate the default length, keep the tail.
+    history = synthetic_market(symbols, end=end, sessions=max(sessions, DEFAULT_SESSIONS))
+    history = history.rows(len(history) - sessions, len(history))
     with EmulatorServer(history, start_at=at, config=config) as emulator:
         broker, data = adapters(emulator.url, AlpacaCredentials(EMULATOR_KEY, EMULATOR_SECRET))
         yield BrokerSession(broker, data, emulator.clock, emulator)

@@ -98,6 +98,9 @@ class TopicInbox:
                 sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
 
 
+LOCAL_READ_TIMEOUT_S = 60.0
+
+
 @dataclass
 class LocalStack:
     """The stack's resources in a running moto server, re-creatable from scratch with `reset()`."""
@@ -109,7 +112,9 @@ class LocalStack:
     @classmethod
     def at(cls, endpoint: str, env: str = "paper") -> LocalStack:
         names = StackResources.derive(env, account_id=LOCAL_ACCOUNT_ID, region=LOCAL_REGION)
-        return cls(endpoint, names, AwsClients(endpoint_url=endpoint, region=LOCAL_REGION))
+        # moto answers slowly on a busy machine: a generous read timeout saves retries of calls it completes.
+        clients = AwsClients(endpoint_url=endpoint, region=LOCAL_REGION, read_timeout=LOCAL_READ_TIMEOUT_S)
+        return cls(endpoint, names, clients)
 
     def reset(self, *, secret: Mapping[str, str] | None = None) -> None:
         """Wipe moto and create the stack's resources again (the secret filled with `secret`, if given)."""
