@@ -20,6 +20,8 @@ from rebalancer_emulator.wire import ApiError, forbidden, unprocessable
 
 MAX_DECIMALS = 9
 SUPPORTED_TIME_IN_FORCE = frozenset({"day", "gtc"})
+SUPPORTED_TYPES = frozenset({"market", "limit"})
+ALPACA_TYPES = frozenset({"market", "limit", "stop", "stop_limit", "trailing_stop"})
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,8 @@ class OrderBody:
     client_order_id: str
     qty: Decimal | None
     notional: Decimal | None
+    order_type: str = "market"
+    limit_price: Decimal | None = None
 
 
 def parse_order_body(body: Mapping[str, object], *, fractionable: bool) -> OrderBody:
@@ -39,19 +43,66 @@ def parse_order_body(body: Mapping[str, object], *, fractionable: bool) -> Order
     if side not in {"buy", "sell"}:
         raise unprocessable(f"invalid side: {side}")
     order_type = _text(body, "type", required=False) or "market"
-    if order_type != "market":
-        raise unprocessable(f"the emulator supports market orders only (got type {order_type!r})")
+    if order_type not in SUPPORTED_TYPES:
+        if order_type in ALPACA_TYPES:
+            raise unprocessable(f"the emulator does not model {order_type} orders (market and limit only)")
+        raise unprocessable(f"invalid order type: {order_type}")
     tif = _text(body, "time_in_force", required=True)
     if tif not in SUPPORTED_TIME_IN_FORCE:
         raise unprocessable(f"the emulator supports time_in_force day or gtc only (got {tif!r})")
     if body.get("extended_hours"):
-        raise unprocessable("extended hours order must be DAY limit orders")
+        if order_type != "limit" or tif != "day":
+            raise unprocessable("extended hours order must be DAY limit orders")
+        raise unprocessable("the emulator does not model extended hours")
+    qty, notional = _amount(body, "qty"), _amount(body, "notional")
+    limit_price = _limit_price(body, order_type)
+    if notional is not None and order_type != "market":
+        raise unprocessable("notional orders must be market orders")
+    _check_amounts(qty, notional, tif=tif, fractionable=fractionable)
+    return OrderBody(symbol, side, tif, _client_order_id(body), qty, notional, order_type, limit_price)
+
+
+def parse_replacement(
+    order_type: str, old: OrderBody, body: Mapping[str, object], *, fractionable: bool
+) -> OrderBody:
+    """PATCH /v2/orders/{id}: the old order with the body's qty, limit_price, time_in_force and
+    client_order_id (each optional)."""
+    tif = _text(body, "time_in_force", required=False) or old.time_in_force
+    if tif not in SUPPORTED_TIME_IN_FORCE:
+        raise unprocessable(f"the emulator supports time_in_force day or gtc only (got {tif!r})")
+    qty = _amount(body, "qty") if body.get("qty") is not None else old.qty
+    limit_price = _limit_price(body, order_type) if body.get("limit_price") is not None else old.limit_price
+    if order_type == "market" and body.get("limit_price") is not None:
+        raise unprocessable("limit_price is only for limit orders")
+    _check_amounts(qty, old.notional if qty is None else None, tif=tif, fractionable=fractionable)
+    notional = old.notional if qty is None else None
+    return OrderBody(
+        old.symbol, old.side, tif, _client_order_id(body), qty, notional, order_type, limit_price
+    )
+
+
+def _client_order_id(body: Mapping[str, object]) -> str:
     client_order_id = _text(body, "client_order_id", required=False) or str(uuid.uuid4())
     if len(client_order_id) > 128:
         raise unprocessable("client_order_id must be no more than 128 characters")
-    qty, notional = _amount(body, "qty"), _amount(body, "notional")
-    _check_amounts(qty, notional, tif=tif, fractionable=fractionable)
-    return OrderBody(symbol, side, tif, client_order_id, qty, notional)
+    return client_order_id
+
+
+def _limit_price(body: Mapping[str, object], order_type: str) -> Decimal | None:
+    """A limit order's price: required, positive, whole cents at or above $1 (4 decimals below)."""
+    price = _amount(body, "limit_price")
+    if order_type != "limit":
+        return None
+    if price is None:
+        raise unprocessable("limit_price is required for limit orders")
+    if price <= 0:
+        raise unprocessable("limit_price must be > 0")
+    places = Decimal("0.01") if price >= 1 else Decimal("0.0001")
+    if price != price.quantize(places):
+        raise unprocessable(
+            f"invalid limit_price {price}. sub-penny increment does not fulfill minimum pricing criteria"
+        )
+    return price
 
 
 def _check_amounts(qty: Decimal | None, notional: Decimal | None, *, tif: str, fractionable: bool) -> None:
@@ -110,4 +161,4 @@ def check_not_too_small(estimated_cost: Decimal) -> None:
         raise forbidden("cost basis must be >= 1")
 
 
-__all__ = ["ApiError", "OrderBody", "check_not_too_small", "parse_order_body"]
+__all__ = ["ApiError", "OrderBody", "check_not_too_small", "parse_order_body", "parse_replacement"]

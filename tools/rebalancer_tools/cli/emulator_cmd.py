@@ -77,7 +77,7 @@ def run_emulator(args: argparse.Namespace, stop: threading.Event | None = None) 
     server, described = build_server(args)
     with server:
         lines = [
-            f"Alpaca emulator serving {len(server.prices.history.symbols)} symbols ({described})",
+            f"Alpaca emulator serving {len(server.prices.symbols)} symbols ({described})",
             f"  url:        {server.url}",
             f"  key id:     {args.key_id}",
             f"  secret key: {args.secret_key}",
