@@ -13,10 +13,10 @@ from rebalancer.config.loader import load_config_with_sources
 from rebalancer.run import RunSettings, RunStatus, run
 from rebalancer.run.config_bridge import settings_from_config
 from rebalancer.state.base import RunKey
-from rebalancer.state.memory import MemoryHaltFlag, MemoryNotifier, MemoryStore
 from rebalancer_emulator import EmulatorConfig
 from rebalancer_tools.local.disk import DiskHaltFlag, DiskNotifier, DiskStore
 from rebalancer_tools.local.emulator_session import BrokerSession, emulator_session
+from rebalancer_tools.local.memory import MemoryHaltFlag, MemoryNotifier, MemoryStore
 
 pytestmark = pytest.mark.integration
 
@@ -36,7 +36,7 @@ def _settings(
 
 
 def _symbols(settings: RunSettings) -> set[str]:
-    from rebalancer.run.decide import load_strategies, needed_symbols
+    from rebalancer.strategies import load_strategies, needed_symbols
 
     return needed_symbols(load_strategies(settings.strategies)) | {"AAPL"}
 

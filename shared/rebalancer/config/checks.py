@@ -6,13 +6,10 @@
 
 from __future__ import annotations
 
-import math
-
 from rebalancer.config.models import RebalancerConfig
 from rebalancer.config.problems import ConfigProblem
-
-# Allocations must sum to 1 within this tolerance.
-ALLOCATION_TOLERANCE = 1e-9
+from rebalancer.errors import ConfigError
+from rebalancer.strategies import normalize_allocations
 
 
 def cross_field_problems(config: RebalancerConfig) -> list[ConfigProblem]:
@@ -21,15 +18,10 @@ def cross_field_problems(config: RebalancerConfig) -> list[ConfigProblem]:
     if not config.strategies:
         problems.append(ConfigProblem("strategies", "at least one strategy is needed", "no-strategies"))
     else:
-        total = math.fsum(config.allocations.values())
-        if abs(total - 1.0) > ALLOCATION_TOLERANCE:
-            problems.append(
-                ConfigProblem(
-                    "strategies",
-                    f"allocations sum to {total!r}, not 1 (within {ALLOCATION_TOLERANCE})",
-                    "allocations-sum",
-                )
-            )
+        try:
+            normalize_allocations(config.allocations, list(config.strategies), where="strategies")
+        except ConfigError as err:
+            problems.append(ConfigProblem(err.where, err.message, err.code))
     if config.broker.mode is not None and config.broker.mode != config.env:
         problems.append(
             ConfigProblem(

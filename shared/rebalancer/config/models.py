@@ -38,7 +38,8 @@ class StrategyConfig(_Section):
     """One strategy: a built-in name or a .clj path (relative paths: relative to the config file's folder)."""
 
     source: str | None = Field(default=None, min_length=1, description="default: the strategy's own key")
-    allocation: float = Field(gt=0, le=1)
+    # A fraction or a percentage: checked with every other command's allocations (rebalancer.strategies).
+    allocation: float
     parameters: dict[str, float] = Field(default_factory=dict)
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from rebalancer.errors import DataError, RebalancerError
 from rebalancer.run.context import RunContext
-from rebalancer.run.decide import Decision, load_strategies, lookback_sessions
+from rebalancer.run.decide import Decision
 from rebalancer.run.guards import check_window, fetch_calendar, read_flag
 from rebalancer.run.ports import Ports
 from rebalancer.run.record import RunRecorder
@@ -26,6 +26,7 @@ from rebalancer.run.result import RunResult, RunStatus
 from rebalancer.run.settings import NEW_YORK, RunSettings
 from rebalancer.run.trade import Trade, TradeOutcome
 from rebalancer.state.base import LeaseStatus, LedgerEntry, RunKey, TradingFlag, check_aware
+from rebalancer.strategies import load_strategies, lookback_sessions
 
 
 def run(

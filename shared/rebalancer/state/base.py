@@ -5,7 +5,7 @@ Local backends live in memory.py and disk.py; the AWS backends (SSM, DynamoDB, S
 same protocols in their own modules. Every backend must pass tests/unit/test_run_store_contract.py.
 
     >>> import datetime as dt
-    >>> from rebalancer.state.memory import MemoryStore
+    >>> from rebalancer_tools.local.memory import MemoryStore
     >>> store = MemoryStore()
     >>> key = RunKey("paper", dt.date(2026, 1, 5), "open")
     >>> now = dt.datetime(2026, 1, 5, 14, 35, tzinfo=dt.UTC)

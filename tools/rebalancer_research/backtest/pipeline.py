@@ -1,9 +1,9 @@
 """A whole backtest: evaluate every strategy once (vectorized), combine, simulate, summarize, write outputs.
 
->>> from rebalancer_research.backtest.inputs import (
-...     load_market, load_strategies, needed_symbols, strategy_specs)
->>> strategies = load_strategies(strategy_specs([], []))                     # the three built-ins
->>> history = load_market(needed_symbols(strategies, "SPY"), None)           # the synthetic market
+>>> from rebalancer.strategies import load_strategies, specs_from_arguments
+>>> from rebalancer_research.market.select import market_for
+>>> strategies = load_strategies(specs_from_arguments([], []))               # the three built-ins
+>>> history, _ = market_for(strategies, None, benchmark="SPY")               # the synthetic market
 >>> run = run_backtest(strategies, history, BacktestOptions(), benchmark="SPY")
 >>> sorted(run.document["strategies"]), run.document["benchmark"]["symbol"]
 (['klm', 'nuclear', 'tecl'], 'SPY')
@@ -19,12 +19,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from rebalancer.market.history import PriceHistory, day_to_date
-from rebalancer.portfolio.combine import combine_histories
+from rebalancer.portfolio.combine import check_allocations, combine_histories
+from rebalancer.strategies import LoadedStrategy
 from rebalancer.symphony.evaluator import evaluate
 from rebalancer.symphony.weights import WeightHistory
 from rebalancer_research.backtest.attribution import COSTS, UNATTRIBUTED, contributions
-from rebalancer_research.backtest.inputs import LoadedStrategy
 from rebalancer_research.backtest.metrics import performance
 from rebalancer_research.backtest.options import BacktestOptions
 from rebalancer_research.backtest.simulate import BacktestResult, simulate, simulation_window
@@ -55,6 +57,21 @@ def combined_weights(
     return combine_histories(per_strategy, {item.name: item.allocation for item in strategies})
 
 
+def streamed_weights(strategies: Sequence[LoadedStrategy], history: PriceHistory) -> WeightHistory:
+    """`combined_weights(strategies, evaluate_all(strategies, history))`, evaluating one strategy at a time:
+    memory holds the combined matrix and one strategy's weights, not every strategy's (sweeps, screens
+    and wide universes, bench/scale_bench.py). Same sums in the same order, so the same numbers."""
+    shares = check_allocations({s.name: s.allocation for s in strategies}, {s.name: s for s in strategies})
+    by_name = {s.name: s for s in strategies}
+    symbols = tuple(sorted({symbol for name in shares for symbol in by_name[name].symphony.holdings}))
+    column = {symbol: i for i, symbol in enumerate(symbols)}
+    combined = np.zeros((len(history.dates), len(symbols)))
+    for name, share in shares.items():
+        weights = evaluate(by_name[name].symphony, history)
+        combined[:, [column[s] for s in weights.symbols]] += share * weights.weights
+    return WeightHistory(history.dates, symbols, combined)
+
+
 def _standalone(weights: WeightHistory, history: PriceHistory, options: BacktestOptions) -> dict[str, Any]:
     result = simulate(weights, history, options)
     metrics = performance(result.dates, result.equity, initial=options.initial_equity)
@@ -82,7 +99,7 @@ def run_backtest(
         item.name: {
             "allocation": item.allocation,
             "title": item.symphony.name,
-            "file": None if item.path is None else str(item.path),
+            "file": item.filename,
             "parameters": dict(item.symphony.parameters),
             "contribution": shares[item.name],
             "first_session_alone": str(
