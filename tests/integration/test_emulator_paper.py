@@ -195,6 +195,16 @@ def test_unimplemented_endpoints_answer_501_not_a_not_found(emu: EmulatorServer)
     missing = requests.get(f"{emu.url}/v2/orders/no-such-order", headers=HEADERS, timeout=5)
     assert (missing.status_code, missing.json()["code"]) == (404, 40410000)
     assert requests.get(f"{emu.url}/nothing", headers=HEADERS, timeout=5).status_code == 404
+    for method in ("PUT", "QUERY", "TRACE"):  # any method on a served path: JSON 405, not an HTML 501
+        other = requests.request(method, f"{emu.url}/v2/account", headers=HEADERS, timeout=5)
+        assert (other.status_code, other.json()["code"]) == (405, 40510000)
+    assert requests.head(f"{emu.url}/v2/clock", headers=HEADERS, timeout=5).status_code == 405
+
+
+def test_portfolio_history_dates_out_of_range_are_a_422_not_a_dropped_connection(emu: EmulatorServer) -> None:
+    for query in ("end=1677-01-01T00:00:00Z", "start=2262-05-01", "date_end=0312-03-01"):
+        answer = requests.get(f"{emu.url}/v2/account/portfolio/history?{query}", headers=HEADERS, timeout=10)
+        assert (answer.status_code, answer.json()["code"]) == (422, 40010001), query
 
 
 def test_fills_are_account_activities_and_portfolio_history_follows_equity(emu: EmulatorServer) -> None:

@@ -4,8 +4,8 @@
   `date`, `direction`, `page_size` (<= 100) and `page_token` (the last id of the previous page). Other
   activity types (dividends, transfers, fees) never happen in the emulator, so they are empty lists.
 - `GET /v2/account/portfolio/history`: daily equity at each session close, `timeframe=1D` only, `period`
-  (`<n>D|W|M|A`, default 1M) or `start`/`end`/`date_end`. Equity at a past close is today's cash and
-  positions with the fills after that close undone, valued at that close.
+  (`<n>D|W|M|A`, default 1M, at most 5 years) or `start`/`end`/`date_end` (1970-2029, else 422). Equity at
+  a past close is today's cash and positions with the fills after that close undone, valued at that close.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import re
 from decimal import Decimal
 
 from rebalancer_emulator.clock import NEW_YORK
+from rebalancer_emulator.prices import to_price
 from rebalancer_emulator.records import FillRecord
 from rebalancer_emulator.routing import RequestContext, Response
 from rebalancer_emulator.state import PaperBroker
@@ -26,6 +27,9 @@ ACTIVITY_TYPES = frozenset(
      "JNLS", "MA", "NC", "OPASN", "OPEXP", "OPXRC", "PTC", "PTR", "REORG", "SC", "SSO", "SSP", "CFEE"}
 )  # fmt: skip
 _PERIOD = re.compile(r"^(\d+)([DWMA])$")
+# The emulator's calendar covers 1970-2029, as the spec's calendar does; a history spans at most 5 years.
+FIRST_DAY, LAST_DAY = dt.date(1970, 1, 1), dt.date(2029, 12, 31)
+MAX_HISTORY = dt.timedelta(days=5 * 366)
 _PERIOD_DAYS = {"D": 1, "W": 7, "M": 30, "A": 365}
 
 
@@ -44,7 +48,8 @@ class AccountReports:
         direction = ctx.query.get("direction", "desc")
         if direction not in {"asc", "desc"}:
             raise unprocessable(f"invalid direction: {direction}")
-        fills.sort(key=lambda f: (f.at, f.id), reverse=direction == "desc")
+        order = {f.id: n for n, f in enumerate(fills)}  # fills at one instant keep the order they happened
+        fills.sort(key=lambda f: (f.at, order[f.id]), reverse=direction == "desc")
         token = ctx.query.get("page_token")
         if token:
             ids = [f.id for f in fills]
@@ -77,14 +82,15 @@ class AccountReports:
         end = min(_day(end_text, "end"), last.date) if end_text else last.date
         start_text = ctx.query.get("start")
         start = _day(start_text, "start") if start_text else end - _period(ctx.query.get("period", "1M"))
+        start = max(start, end - MAX_HISTORY)
         sessions = calendar.sessions(start, end) if start <= end else []
         closes = [s.close for s in sessions]
-        equities = [self._equity_at(close) for close in closes]
+        equities = [self._equity_at(s.date, s.close) for s in sessions]
         base = equities[0] if equities else self.broker.equity(ctx.now)
         base_day = sessions[0].date if sessions else None
         return Response(200, _history(closes, equities, base, base_day))
 
-    def _equity_at(self, instant: dt.datetime) -> Decimal:
+    def _equity_at(self, day: dt.date, instant: dt.datetime) -> Decimal:
         b = self.broker
         cash, held = b.cash, {s: p.qty for s, p in b.positions.items()}
         for fill in reversed(b.fills):
@@ -95,9 +101,9 @@ class AccountReports:
             held[fill.order.symbol] = held.get(fill.order.symbol, Decimal(0)) - signed
         value = Decimal(0)
         for symbol, qty in held.items():
-            price = b.prices.price_at(symbol, instant)
-            if price is not None and qty:
-                value += qty * price
+            close = b.prices.close_on_or_before(symbol, day)
+            if close is not None and qty:
+                value += qty * to_price(close)
         return (cash + value).quantize(Decimal("0.01"))
 
 
@@ -109,15 +115,17 @@ def _history(
         for c in closes
     ]
     pnl = [e - base for e in equities]
-    return {
+    history: dict[str, object] = {
         "timestamp": day_stamps,
         "equity": [float(e) for e in equities],
         "profit_loss": [float(p) for p in pnl],
         "profit_loss_pct": [float(p / base) if base else 0.0 for p in pnl],
         "base_value": float(base),
-        "base_value_asof": base_day.isoformat() if base_day else None,
         "timeframe": "1D",
     }
+    if base_day is not None:  # the spec's base_value_asof is a date string, never null
+        history["base_value_asof"] = base_day.isoformat()
+    return history
 
 
 def _period(text: str) -> dt.timedelta:
@@ -129,9 +137,12 @@ def _period(text: str) -> dt.timedelta:
 
 def _day(text: str, name: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(text[:10])
+        day = dt.date.fromisoformat(text[:10])
     except ValueError:
         raise bad_request(f"invalid {name}: {text!r}") from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise unprocessable(f"{name} must be between {FIRST_DAY} and {LAST_DAY}")
+    return day
 
 
 def _instant(ctx: RequestContext, name: str) -> dt.datetime | None:

@@ -17,7 +17,7 @@ import socket
 import struct
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Literal
@@ -40,7 +40,7 @@ from rebalancer_emulator.wire import ApiError
 Outcome = Response | Literal["reset", "drop"]
 _HTML_ERROR = b"<html><body><h1>%d</h1>The emulator was told to fail this request.</body></html>"
 _CALENDAR_SPAN = dt.timedelta(days=3 * 366)
-ALPACA_API_PREFIXES = ("/v1beta1/", "/v1beta2/", "/v1beta3/", "/v2/", "/v1/")
+ALPACA_API_PREFIXES = ("/v1/", "/v1beta1/", "/v1beta2/", "/v1beta3/", "/v2/", "/v2beta1/", "/v3/")
 NOT_IMPLEMENTED_CODE = 50110000
 
 
@@ -169,7 +169,8 @@ class EmulatorServer:
         )
         index = self.request_log.append(record)
         if route is None:
-            outcome: Outcome = _unrouted(method, path)
+            other_methods = any(r.match(r.method, path) is not None for r in self._routes)
+            outcome: Outcome = _unrouted(method, path, known_path=other_methods)
         else:
             outcome = self._answer(
                 route, headers, RequestContext(method, path, query, params, body, record.sim_time)
@@ -206,6 +207,9 @@ class EmulatorServer:
                 response = route.handler(ctx)
         except ApiError as err:
             response = Response(err.status, err.body())
+        except Exception as err:  # noqa: BLE001 - the HTTP boundary: a bug answers 500, never a dropped socket
+            message = f"emulator error in {route.name}: {type(err).__name__}: {err}"
+            response = Response(500, {"code": 50010000, "message": message})
         lost = self.faults.take_lost_response(route.name, route.group)
         if lost is not None:
             return "reset" if lost.how == "reset" else _html(504, rate_headers)
@@ -232,9 +236,12 @@ class EmulatorServer:
         return "drop"
 
 
-def _unrouted(method: str, path: str) -> Response:
-    """An Alpaca API path the emulator does not implement answers 501 (a code no real error uses), so a
-    bot cannot mistake it for "order not found"; anything else is an unknown endpoint (404)."""
+def _unrouted(method: str, path: str, *, known_path: bool) -> Response:
+    """A path the emulator serves with another method answers 405; an Alpaca API path the emulator does
+    not implement answers 501 (a code no real error uses), so a bot cannot mistake it for "order not
+    found"; anything else is an unknown endpoint (404)."""
+    if known_path:
+        return Response(405, {"code": 40510000, "message": f"method not allowed: {method} {path}"})
     if path.startswith(ALPACA_API_PREFIXES):
         message = f"not implemented by the emulator: {method} {path} (see docs/emulator.md)"
         return Response(501, {"code": NOT_IMPLEMENTED_CODE, "message": message})
@@ -267,6 +274,13 @@ def _make_handler(app: EmulatorServer) -> type[BaseHTTPRequestHandler]:
         def do_PATCH(self) -> None:
             self._dispatch("PATCH")
 
+        def __getattr__(self, name: str) -> Callable[[], None]:
+            # Any other method (PUT, HEAD, TRACE, QUERY...) gets a JSON 405/501/404, not http.server's
+            # HTML 501 that a client would read as a server failure.
+            if name.startswith("do_") and name[3:].isupper():
+                return lambda: self._dispatch(name[3:])
+            raise AttributeError(name)
+
         def log_message(self, format: str, *args: object) -> None:
             """Quiet: the request log records every request."""
 
@@ -291,7 +305,8 @@ def _make_handler(app: EmulatorServer) -> type[BaseHTTPRequestHandler]:
             for name, value in response.headers.items():
                 self.send_header(name, value)
             self.end_headers()
-            self.wfile.write(payload)
+            if self.command != "HEAD":  # a HEAD answer has the headers of its body, never the body
+                self.wfile.write(payload)
 
         def _abort(self, *, linger: bool) -> None:
             """Close without answering: an RST (reset) or a plain FIN (dropped after a stall)."""
