@@ -13,7 +13,7 @@ import re
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from rebalancer.portfolio.plan_model import PlanOptions
@@ -101,6 +101,10 @@ class BrokerConfig(_Section):
     mode: Mode | None = Field(default=None, description="paper or live; default: the same as env")
     base_url: str | None = Field(default=None, pattern=r"^https?://[^\s/?#]+/?$")
     data_base_url: str | None = Field(default=None, pattern=r"^https?://[^\s/?#]+/?$")
+    unsafe_allow_non_alpaca_hosts: StrictBool = Field(
+        default=False,
+        description="let a live config use https hosts other than Alpaca's (a proxy): the keys go there",
+    )
 
 
 class RebalancerConfig(BaseSettings):
@@ -115,7 +119,7 @@ class RebalancerConfig(BaseSettings):
     )
 
     env: Mode = "paper"
-    live_trading_confirmed: bool = False
+    live_trading_confirmed: StrictBool = False  # true or false only: "yes", 1 or "on" confirm nothing
     strategies: dict[str, StrategyConfig] = Field(default_factory=default_strategies)
     risk: RiskConfig = Field(default_factory=RiskConfig)
     execution: ExecutionConfig = Field(default_factory=ExecutionConfig)

@@ -41,7 +41,8 @@ def run(
     settings = config if isinstance(config, RunSettings) else settings_from(config)
     check_aware(now)
     slot = settings.schedule.slot + ("-plan" if plan_only else "")
-    key = RunKey(settings.env, now.astimezone(NEW_YORK).date(), slot)
+    # The scheduled time is stable across the scheduler's retries: its date keys the run (docs/events.md).
+    key = RunKey(settings.env, (scheduled_at or now).astimezone(NEW_YORK).date(), slot)
     ctx = RunContext(settings, ports, key, now, plan_only, RunRecorder(ports.store, key.run_id))
     return _Runner(ctx, scheduled_at).go()
 
