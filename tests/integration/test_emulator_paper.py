@@ -175,6 +175,49 @@ def test_a_limit_order_that_the_day_crosses_fills_at_the_limit_at_that_moment() 
         )
 
 
+def stop(cid: str, stop_price: float, limit_price: float | None = None) -> dict[str, object]:
+    body: dict[str, object] = {"symbol": "SPY", "qty": "1", "side": "sell", "time_in_force": "gtc"}
+    body.update(
+        client_order_id=cid, type="stop" if limit_price is None else "stop_limit", stop_price=stop_price
+    )
+    if limit_price is not None:
+        body["limit_price"] = limit_price
+    return body
+
+
+def test_a_collar_of_sell_stop_and_sell_limit_protects_a_position(emu: EmulatorServer) -> None:
+    client = client_of(emu)
+    emu.clock.set("2024-11-26T09:35")  # the day runs 559.0 -> 560.0; a take-profit above it rests
+    client.submit_order(market(OrderSide.BUY, "hold", qty=3))
+    client.get_order_by_client_id("hold")
+    take = client.submit_order(limit(OrderSide.SELL, "take", 565.0, tif=TimeInForce.GTC))
+    post = requests.post(f"{emu.url}/v2/orders", json=stop("protect", 559.2), headers=HEADERS, timeout=5)
+    assert (post.status_code, post.json()["type"], post.json()["stop_price"]) == (200, "stop", "559.2")
+    emu.clock.set("2024-11-26T15:00")
+    assert client.get_order_by_client_id("protect").status == OrderStatus.NEW  # the bid never fell to it
+    emu.clock.set("2024-12-02T09:31")  # every later session opens higher: neither side trades
+    assert {client.get_order_by_id(take.id).status, client.get_order_by_client_id("protect").status} == {
+        OrderStatus.NEW
+    }
+
+
+def test_a_stop_triggers_when_the_price_reaches_it_and_a_stop_limit_then_rests_as_a_limit() -> None:
+    with serve() as emu:
+        client = client_of(emu)
+        emu.state.seed_position("SPY", Decimal(5), Decimal(500))
+        emu.clock.set("2024-11-26T09:35")
+        for body in (stop("buy-stop", 559.8), stop("sl", 559.8, limit_price=561.0)):
+            body["side"] = "buy"
+            assert requests.post(f"{emu.url}/v2/orders", json=body, headers=HEADERS, timeout=5).ok
+        emu.clock.set("2024-11-26T15:59")  # the ask reached 559.8 in the afternoon
+        triggered = client.get_order_by_client_id("buy-stop")
+        assert triggered.status == OrderStatus.FILLED
+        assert Decimal("559.8") <= Decimal(triggered.filled_avg_price) <= Decimal("559.9")
+        stop_limit = client.get_order_by_client_id("sl")
+        assert stop_limit.status == OrderStatus.FILLED  # triggered, then marketable below its limit
+        assert Decimal(stop_limit.filled_avg_price) <= Decimal(561)
+
+
 def test_replace_makes_a_new_order_and_a_filled_order_cannot_be_replaced(emu: EmulatorServer) -> None:
     client = client_of(emu)
     resting = client.submit_order(limit(OrderSide.BUY, "low", 500.0))

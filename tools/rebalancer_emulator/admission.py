@@ -45,8 +45,8 @@ class Book(Protocol):
 
 
 def wash_conflict(side: str, limit: Decimal | None, other_side: str, other_limit: Decimal | None) -> bool:
-    """An opposite-side open order would trade against this one: always for a market order on either
-    side, for two limits only when their prices cross."""
+    """An opposite-side open order would trade against this one: always for a market or stop order on
+    either side (no limit price), for two limits only when their prices cross."""
     if side == other_side:
         return False
     if limit is None or other_limit is None:
@@ -86,7 +86,7 @@ class Admission:
                 )
 
     def _check_buy(self, body: OrderBody, far: Decimal, now: dt.datetime) -> tuple[Decimal, str]:
-        price = body.limit_price or far
+        price = body.limit_price or (max(body.stop_price, far) if body.stop_price else far)
         cost = body.notional if body.notional is not None else (body.qty or Decimal(0)) * price
         if body.qty is not None and body.qty != body.qty.to_integral_value():
             check_not_too_small(cost)

@@ -6,7 +6,9 @@
 - "next_open": every market order waits for the next session's open.
 - Limit orders rest until the price path (prices.py) makes them marketable: a buy when the ask reaches the
   limit, a sell when the bid does. One that is marketable when it becomes fillable fills at the quote (never
-  worse than its limit); one the path reaches later fills at its limit price, at that instant.
+  worse than its limit); one the path reaches later fills at its limit price, at that instant (paths.py).
+- Stop orders trigger when the far side reaches the stop (a sell stop: the bid falls to it) and then fill as
+  market orders at that instant; stop-limit orders then rest as limit orders from that instant.
 Slippage (bps) is added to buys and taken from sells. A multi-part order fills its first part when it
 becomes fillable and one more part per poll; parts left at the close of a DAY order expire. A seeded share
 of orders (`partial_fill_rate`) fills in two parts.
@@ -31,12 +33,12 @@ from typing import Protocol
 
 from rebalancer_emulator.clock import MarketCalendar
 from rebalancer_emulator.config import EmulatorConfig
+from rebalancer_emulator.paths import first_instant
 from rebalancer_emulator.prices import PriceModel, to_price
 from rebalancer_emulator.quotes import Quote, SpreadModel
 from rebalancer_emulator.records import OrderRecord
 
 _NANO_SHARE = Decimal("0.000000001")
-_PATH_POINTS = (0.0, 0.25, 0.75, 1.0)
 
 
 class Ledger(Protocol):
@@ -110,8 +112,8 @@ class FillEngine:
     def advance(self, order: OrderRecord, now: dt.datetime) -> None:
         """Idempotent for a given `now`: first fill once fillable, then expiry once past the close."""
         if order.parts_filled == 0 and now >= order.fillable_at:
-            if order.order_type == "limit":
-                self._advance_limit(order, now)
+            if order.order_type != "market":
+                self._advance_conditional(order, now)
             elif not self._past_expiry(order, order.fillable_at):
                 self._fill_part(order, order.fillable_at)
         if order.is_open and order.expires_at is not None and now >= order.expires_at:
@@ -130,72 +132,45 @@ class FillEngine:
     def _past_expiry(order: OrderRecord, instant: dt.datetime) -> bool:
         return order.expires_at is not None and instant >= order.expires_at
 
-    # -- limit orders -----------------------------------------------------------------------
+    # -- limit, stop and stop-limit orders ----------------------------------------------------
 
-    def _advance_limit(self, order: OrderRecord, now: dt.datetime) -> None:
+    def _advance_conditional(self, order: OrderRecord, now: dt.datetime) -> None:
+        """Search the path since the last look: a stop triggers when the price reaches its stop (then fills
+        at the far side, or rests as a limit for stop_limit); a limit fills once marketable."""
         start = max(order.checked_until or order.fillable_at, order.fillable_at)
         end = now if order.expires_at is None else min(now, order.expires_at)
-        touch = self.first_touch(order, start, end) if start < end or start == order.fillable_at else None
-        order.checked_until = max(start, end)
-        if touch is not None:
-            instant, price = touch
-            self._fill_part(order, instant, price)
-
-    def first_touch(
-        self, order: OrderRecord, start: dt.datetime, end: dt.datetime
-    ) -> tuple[dt.datetime, Decimal] | None:
-        """The first instant in [start, end] at which the limit order is marketable, and its fill price."""
-        assert order.limit_price is not None
+        if start > end:
+            return
+        order.checked_until = end
         calendar = self.prices.calendar
-        instant = start
-        while instant <= end:
-            session = calendar.current_or_next(instant)
-            if session.open > end:
-                return None
-            lo, hi = max(instant, session.open), min(end, session.close)
-            points = [lo] + [session.open + (session.close - session.open) * f for f in _PATH_POINTS if f > 0]
-            points = sorted({p for p in points if lo <= p <= hi} | {hi})
-            hit = self._touch_between(order, points)
-            if hit is not None:
-                return hit
-            instant = session.close + dt.timedelta(microseconds=1)
-        return None
-
-    def _touch_between(
-        self, order: OrderRecord, points: list[dt.datetime]
-    ) -> tuple[dt.datetime, Decimal] | None:
-        limit = order.limit_price
-        assert limit is not None
-        for index, instant in enumerate(points):
-            price = self.execution_price(order, instant)
-            if price is None:
-                return None
-            marketable = self._marketable(order, instant)
-            if marketable:
-                if index == 0:
-                    return instant, price
-                # The path crossed between the previous point and this one: the order fills at its limit.
-                return self._crossing(order, points[index - 1], instant), limit
-        return None
+        if order.stop_price is not None and order.triggered_at is None:
+            trigger = first_instant(calendar, lambda t: self._stop_reached(order, t), start, end)
+            if trigger is None:
+                return
+            start = order.triggered_at = trigger[0]
+            if order.limit_price is None:  # a stop order becomes a market order
+                self._fill_part(order, start)
+                return
+        touch = first_instant(calendar, lambda t: self._marketable(order, t), start, end)
+        if touch is not None:
+            instant, gapped = touch
+            # Marketable when the search began: the quote; crossed later: the limit, at that moment.
+            self._fill_part(order, instant, None if gapped else order.limit_price)
 
     def _marketable(self, order: OrderRecord, instant: dt.datetime) -> bool:
         assert order.limit_price is not None
-        quote = self.quote(order.symbol, instant)
-        if quote is None:
+        price = self.far_side(order.symbol, order.side, instant)
+        if price is None:
             return False
-        side = self.with_slippage(quote.far_side(order.side), order.side)
-        return side <= order.limit_price if order.side == "buy" else side >= order.limit_price
+        return price <= order.limit_price if order.side == "buy" else price >= order.limit_price
 
-    def _crossing(self, order: OrderRecord, before: dt.datetime, after: dt.datetime) -> dt.datetime:
-        """The first marketable instant between two path points, to the second (bisection)."""
-        lo, hi = before, after
-        while hi - lo > dt.timedelta(seconds=1):
-            mid = lo + (hi - lo) / 2
-            if self._marketable(order, mid):
-                hi = mid
-            else:
-                lo = mid
-        return hi
+    def _stop_reached(self, order: OrderRecord, instant: dt.datetime) -> bool:
+        """A sell stop triggers when the bid falls to the stop, a buy stop when the ask rises to it."""
+        assert order.stop_price is not None
+        price = self.far_side(order.symbol, order.side, instant)
+        if price is None:
+            return False
+        return price >= order.stop_price if order.side == "buy" else price <= order.stop_price
 
     # -- parts --------------------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ _CENT = Decimal("0.01")
 
 @dataclass
 class OrderRecord:
-    """One market or limit order and its lifecycle. Quantities and money are Decimal."""
+    """One market, limit, stop or stop-limit order and its lifecycle. Quantities and money are Decimal."""
 
     id: str
     client_order_id: str
@@ -34,6 +34,7 @@ class OrderRecord:
     reserve_price: Decimal
     order_type: str = "market"
     limit_price: Decimal | None = None
+    stop_price: Decimal | None = None
     position_intent: str = ""
     parts: int = 1
     stop_after_parts: int | None = None
@@ -50,7 +51,8 @@ class OrderRecord:
     replaced_at: dt.datetime | None = None
     replaced_by: str | None = None
     replaces: str | None = None
-    checked_until: dt.datetime | None = None  # a limit order was checked against the path up to here
+    checked_until: dt.datetime | None = None  # a limit/stop order was checked against the path up to here
+    triggered_at: dt.datetime | None = None  # when a stop or stop-limit order's stop was reached
 
     @property
     def is_open(self) -> bool:
@@ -77,7 +79,7 @@ class OrderRecord:
             return Decimal(0)
         if self.notional is not None:
             return max(self.notional - self.filled_cost, Decimal(0))
-        return self.remaining_qty_estimate() * (self.limit_price or self.reserve_price)
+        return self.remaining_qty_estimate() * (self.limit_price or self.stop_price or self.reserve_price)
 
     def touch(self, instant: dt.datetime) -> None:
         self.updated_at = instant
@@ -112,7 +114,7 @@ class OrderRecord:
             or ("buy_to_open" if self.side == "buy" else "sell_to_close"),
             "time_in_force": self.time_in_force,
             "limit_price": opt_dec(self.limit_price),
-            "stop_price": None,
+            "stop_price": opt_dec(self.stop_price),
             "status": self.status,
             "extended_hours": False,
             "legs": None,

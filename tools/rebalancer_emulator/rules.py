@@ -20,7 +20,8 @@ from rebalancer_emulator.wire import ApiError, forbidden, unprocessable
 
 MAX_DECIMALS = 9
 SUPPORTED_TIME_IN_FORCE = frozenset({"day", "gtc"})
-SUPPORTED_TYPES = frozenset({"market", "limit"})
+SUPPORTED_TYPES = frozenset({"market", "limit", "stop", "stop_limit"})
+_PRICES = {"limit_price": frozenset({"limit", "stop_limit"}), "stop_price": frozenset({"stop", "stop_limit"})}
 ALPACA_TYPES = frozenset({"market", "limit", "stop", "stop_limit", "trailing_stop"})
 
 
@@ -34,6 +35,7 @@ class OrderBody:
     notional: Decimal | None
     order_type: str = "market"
     limit_price: Decimal | None = None
+    stop_price: Decimal | None = None
 
 
 def parse_order_body(body: Mapping[str, object], *, fractionable: bool) -> OrderBody:
@@ -45,7 +47,7 @@ def parse_order_body(body: Mapping[str, object], *, fractionable: bool) -> Order
     order_type = _text(body, "type", required=False) or "market"
     if order_type not in SUPPORTED_TYPES:
         if order_type in ALPACA_TYPES:
-            raise unprocessable(f"the emulator does not model {order_type} orders (market and limit only)")
+            raise unprocessable(f"the emulator does not model {order_type} orders")
         raise unprocessable(f"invalid order type: {order_type}")
     tif = _text(body, "time_in_force", required=True)
     if tif not in SUPPORTED_TIME_IN_FORCE:
@@ -55,29 +57,32 @@ def parse_order_body(body: Mapping[str, object], *, fractionable: bool) -> Order
             raise unprocessable("extended hours order must be DAY limit orders")
         raise unprocessable("the emulator does not model extended hours")
     qty, notional = _amount(body, "qty"), _amount(body, "notional")
-    limit_price = _limit_price(body, order_type)
+    limit_price, stop_price = _price(body, "limit_price", order_type), _price(body, "stop_price", order_type)
     if notional is not None and order_type != "market":
         raise unprocessable("notional orders must be market orders")
     _check_amounts(qty, notional, tif=tif, fractionable=fractionable)
-    return OrderBody(symbol, side, tif, _client_order_id(body), qty, notional, order_type, limit_price)
+    cid = _client_order_id(body)
+    return OrderBody(symbol, side, tif, cid, qty, notional, order_type, limit_price, stop_price)
 
 
 def parse_replacement(
     order_type: str, old: OrderBody, body: Mapping[str, object], *, fractionable: bool
 ) -> OrderBody:
-    """PATCH /v2/orders/{id}: the old order with the body's qty, limit_price, time_in_force and
+    """PATCH /v2/orders/{id}: the old order with the body's qty, limit_price, stop_price, time_in_force and
     client_order_id (each optional)."""
     tif = _text(body, "time_in_force", required=False) or old.time_in_force
     if tif not in SUPPORTED_TIME_IN_FORCE:
         raise unprocessable(f"the emulator supports time_in_force day or gtc only (got {tif!r})")
     qty = _amount(body, "qty") if body.get("qty") is not None else old.qty
-    limit_price = _limit_price(body, order_type) if body.get("limit_price") is not None else old.limit_price
-    if order_type == "market" and body.get("limit_price") is not None:
-        raise unprocessable("limit_price is only for limit orders")
+    prices = {
+        name: _price(body, name, order_type) if body.get(name) is not None else getattr(old, name)
+        for name in _PRICES
+    }
     _check_amounts(qty, old.notional if qty is None else None, tif=tif, fractionable=fractionable)
     notional = old.notional if qty is None else None
+    cid = _client_order_id(body)
     return OrderBody(
-        old.symbol, old.side, tif, _client_order_id(body), qty, notional, order_type, limit_price
+        old.symbol, old.side, tif, cid, qty, notional, order_type, prices["limit_price"], prices["stop_price"]
     )
 
 
@@ -88,19 +93,22 @@ def _client_order_id(body: Mapping[str, object]) -> str:
     return client_order_id
 
 
-def _limit_price(body: Mapping[str, object], order_type: str) -> Decimal | None:
-    """A limit order's price: required, positive, whole cents at or above $1 (4 decimals below)."""
-    price = _amount(body, "limit_price")
-    if order_type != "limit":
+def _price(body: Mapping[str, object], name: str, order_type: str) -> Decimal | None:
+    """A limit or stop price: required by the types that use it (refused on others), positive, whole cents
+    at or above $1 (4 decimals below)."""
+    price = _amount(body, name)
+    if order_type not in _PRICES[name]:
+        if price is not None and order_type == "market":
+            raise unprocessable(f"{name} is not allowed on market orders")
         return None
     if price is None:
-        raise unprocessable("limit_price is required for limit orders")
+        raise unprocessable(f"{name} is required for {order_type} orders")
     if price <= 0:
-        raise unprocessable("limit_price must be > 0")
+        raise unprocessable(f"{name} must be > 0")
     places = Decimal("0.01") if price >= 1 else Decimal("0.0001")
     if price != price.quantize(places):
         raise unprocessable(
-            f"invalid limit_price {price}. sub-penny increment does not fulfill minimum pricing criteria"
+            f"invalid {name} {price}. sub-penny increment does not fulfill minimum pricing criteria"
         )
     return price
 

@@ -217,6 +217,7 @@ class PaperBroker:
             submitted_at=now,
             order_type=body.order_type,
             limit_price=body.limit_price,
+            stop_price=body.stop_price,
             **lifecycle,
         )
         self.orders.append(order)

@@ -265,6 +265,7 @@ class TradingRoutes:
             old.notional,
             old.order_type,
             old.limit_price,
+            old.stop_price,
         )
         changes = parse_replacement(
             old.order_type, prior, ctx.json_body(), fractionable=self.config.is_fractionable(old.symbol)
