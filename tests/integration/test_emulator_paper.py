@@ -218,6 +218,51 @@ def test_a_stop_triggers_when_the_price_reaches_it_and_a_stop_limit_then_rests_a
         assert Decimal(stop_limit.filled_avg_price) <= Decimal(561)
 
 
+def oco(cid: str, take_profit: float, stop_price: float) -> dict[str, object]:
+    return {
+        "symbol": "SPY", "qty": "3", "side": "sell", "type": "limit", "time_in_force": "gtc",
+        "order_class": "oco", "client_order_id": cid,
+        "take_profit": {"limit_price": take_profit}, "stop_loss": {"stop_price": stop_price},
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("take_profit", "stop_price", "filled_leg", "canceled_leg"),
+    [(559.9, 555.0, "limit", "stop"), (570.0, 559.5, "stop", "limit")],
+)
+def test_an_oco_collar_fills_one_leg_and_cancels_the_other(
+    take_profit: float, stop_price: float, filled_leg: str, canceled_leg: str
+) -> None:
+    with serve() as emu:
+        emu.state.seed_position("SPY", Decimal(3), Decimal(500))
+        answer = requests.post(
+            f"{emu.url}/v2/orders", json=oco("collar", take_profit, stop_price), headers=HEADERS, timeout=5
+        )
+        assert answer.status_code == 200, answer.text
+        body = answer.json()
+        assert (body["order_class"], body["type"], [leg["type"] for leg in body["legs"]]) == (
+            "oco",
+            "limit",
+            ["stop"],
+        )
+        emu.clock.set("2024-11-26T15:59")  # the day rises to 560: the take-profit at 559.9 is reached
+        orders = {o.order_type: o for o in emu.state.orders}
+        client_of(emu).get_order_by_client_id("collar")
+        assert (orders[filled_leg].status, orders[canceled_leg].status) == ("filled", "canceled")
+        assert "SPY" not in emu.state.positions
+
+
+def test_oco_needs_both_legs_and_other_classes_are_refused(emu: EmulatorServer) -> None:
+    body = oco("bad", 565.0, 555.0)
+    del body["stop_loss"]
+    answer = requests.post(f"{emu.url}/v2/orders", json=body, headers=HEADERS, timeout=5)
+    assert (answer.status_code, answer.json()["message"]) == (422, "oco orders require stop_loss")
+    bracket = {**oco("br", 565.0, 555.0), "order_class": "bracket"}
+    answer = requests.post(f"{emu.url}/v2/orders", json=bracket, headers=HEADERS, timeout=5)
+    assert answer.status_code == 422
+    assert answer.json()["message"] == "the emulator does not model bracket orders (simple and oco only)"
+
+
 def test_replace_makes_a_new_order_and_a_filled_order_cannot_be_replaced(emu: EmulatorServer) -> None:
     client = client_of(emu)
     resting = client.submit_order(limit(OrderSide.BUY, "low", 500.0))

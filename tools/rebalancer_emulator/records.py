@@ -7,7 +7,7 @@ Tests inspect these through `EmulatorServer.state`, e.g.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from rebalancer_emulator.wire import dec_str, opt_dec, stable_id, utc_stamp
@@ -53,6 +53,9 @@ class OrderRecord:
     replaces: str | None = None
     checked_until: dt.datetime | None = None  # a limit/stop order was checked against the path up to here
     triggered_at: dt.datetime | None = None  # when a stop or stop-limit order's stop was reached
+    order_class: str = ""
+    legs: list[OrderRecord] = field(default_factory=list)  # an oco order's stop-loss leg
+    parent_id: str | None = None  # set on a leg
 
     @property
     def is_open(self) -> bool:
@@ -106,7 +109,7 @@ class OrderRecord:
             "qty": opt_dec(self.qty),
             "filled_qty": dec_str(self.filled_qty),
             "filled_avg_price": opt_dec(self.filled_avg_price),
-            "order_class": "",
+            "order_class": self.order_class,
             "order_type": self.order_type,
             "type": self.order_type,
             "side": self.side,
@@ -117,7 +120,7 @@ class OrderRecord:
             "stop_price": opt_dec(self.stop_price),
             "status": self.status,
             "extended_hours": False,
-            "legs": None,
+            "legs": [leg.to_json() for leg in self.legs] or None,
             "trail_percent": None,
             "trail_price": None,
             "hwm": None,

@@ -36,6 +36,8 @@ class OrderBody:
     order_type: str = "market"
     limit_price: Decimal | None = None
     stop_price: Decimal | None = None
+    order_class: str = "simple"
+    stop_loss: tuple[Decimal, Decimal | None] | None = None  # an oco order's (stop_price, limit_price)
 
 
 def parse_order_body(body: Mapping[str, object], *, fractionable: bool) -> OrderBody:
@@ -57,12 +59,58 @@ def parse_order_body(body: Mapping[str, object], *, fractionable: bool) -> Order
             raise unprocessable("extended hours order must be DAY limit orders")
         raise unprocessable("the emulator does not model extended hours")
     qty, notional = _amount(body, "qty"), _amount(body, "notional")
-    limit_price, stop_price = _price(body, "limit_price", order_type), _price(body, "stop_price", order_type)
+    order_class = _order_class(body, order_type)
+    stop_loss = None
+    if order_class == "oco":
+        limit_price, stop_price, stop_loss = _oco_prices(body), None, _stop_loss(body)
+    else:
+        limit_price = _price(body, "limit_price", order_type)
+        stop_price = _price(body, "stop_price", order_type)
     if notional is not None and order_type != "market":
         raise unprocessable("notional orders must be market orders")
     _check_amounts(qty, notional, tif=tif, fractionable=fractionable)
     cid = _client_order_id(body)
-    return OrderBody(symbol, side, tif, cid, qty, notional, order_type, limit_price, stop_price)
+    return OrderBody(
+        symbol, side, tif, cid, qty, notional, order_type, limit_price, stop_price, order_class, stop_loss
+    )
+
+
+def _order_class(body: Mapping[str, object], order_type: str) -> str:
+    """simple ("" too) or oco (a take-profit limit and a stop-loss that cancel each other)."""
+    order_class = _text(body, "order_class", required=False) or "simple"
+    if order_class in {"bracket", "oto", "mleg"}:
+        raise unprocessable(f"the emulator does not model {order_class} orders (simple and oco only)")
+    if order_class not in {"simple", "oco"}:
+        raise unprocessable(f"invalid order class: {order_class}")
+    if order_class == "oco" and order_type != "limit":
+        raise unprocessable("oco orders must be limit orders")
+    return order_class
+
+
+def _nested(body: Mapping[str, object], key: str) -> Mapping[str, object]:
+    value = body.get(key)
+    if not isinstance(value, Mapping):
+        raise unprocessable(f"oco orders require {key}")
+    return value
+
+
+def _oco_prices(body: Mapping[str, object]) -> Decimal | None:
+    """The take-profit leg's limit (the order's own limit_price, when given, must agree)."""
+    take_profit = _price(_nested(body, "take_profit"), "limit_price", "limit")
+    own = body.get("limit_price")
+    if own is not None and _price(body, "limit_price", "limit") != take_profit:
+        raise unprocessable("limit_price must equal take_profit.limit_price for oco orders")
+    return take_profit
+
+
+def _stop_loss(body: Mapping[str, object]) -> tuple[Decimal, Decimal | None]:
+    stop_loss = _nested(body, "stop_loss")
+    stop = _price(stop_loss, "stop_price", "stop")
+    assert stop is not None
+    limit = (
+        _price(stop_loss, "limit_price", "stop_limit") if stop_loss.get("limit_price") is not None else None
+    )
+    return stop, limit
 
 
 def parse_replacement(

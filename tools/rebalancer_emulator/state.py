@@ -139,7 +139,7 @@ class PaperBroker:
             (
                 o.remaining_qty_estimate()
                 for o in self.orders
-                if o.is_open and o.side == "sell" and o.symbol == symbol
+                if o.is_open and o.side == "sell" and o.symbol == symbol and o.parent_id is None
             ),
             Decimal(0),
         )
@@ -170,19 +170,41 @@ class PaperBroker:
             parts = partial.parts if partial else self.config.fill_parts
             if partial is None and draws_partial(self.config, f"{sequence}:{body.client_order_id}"):
                 parts = max(parts, 2)
-            return self._record(
-                body,
-                now,
-                sequence=sequence,
-                status="new" if timing.fillable_now else "accepted",
-                fillable_at=timing.fillable_at,
-                expires_at=timing.expires_at,
-                reserve_price=reserve_price,
-                position_intent=intent,
-                parts=parts,
-                stop_after_parts=partial.stop_after if partial else None,
-                replaces=replaces,
-            )
+            lifecycle: dict[str, Any] = {
+                "status": "new" if timing.fillable_now else "accepted",
+                "fillable_at": timing.fillable_at,
+                "expires_at": timing.expires_at,
+                "reserve_price": reserve_price,
+                "position_intent": intent,
+                "parts": parts,
+                "stop_after_parts": partial.stop_after if partial else None,
+            }
+            order = self._record(body, now, sequence=sequence, replaces=replaces, **lifecycle)
+            if body.stop_loss is not None:
+                self._add_stop_loss_leg(order, body, now, lifecycle)
+            return order
+
+    def _add_stop_loss_leg(
+        self, parent: OrderRecord, body: OrderBody, now: dt.datetime, lifecycle: dict[str, Any]
+    ) -> None:
+        """An oco order's second leg: a stop (or stop-limit) for the same quantity; a fill of either leg
+        cancels the other (apply_fill), and it holds no quantity of its own (held_for_orders)."""
+        assert body.stop_loss is not None
+        stop, limit = body.stop_loss
+        leg_body = OrderBody(
+            body.symbol,
+            body.side,
+            body.time_in_force,
+            stable_id("leg", parent.client_order_id),
+            body.qty,
+            None,
+            "stop" if limit is None else "stop_limit",
+            limit,
+            stop,
+        )
+        leg = self._record(leg_body, now, sequence=next(self._sequence), parent_id=parent.id, **lifecycle)
+        parent.order_class = leg.order_class = "oco"
+        parent.legs.append(leg)
 
     def record_rejected(self, body: OrderBody, now: dt.datetime, reason: str) -> OrderRecord:
         """An order the broker took and then rejected (status "rejected"), as a fault can script."""
@@ -236,10 +258,18 @@ class PaperBroker:
             order = self.find(order_id)
             if not order.is_open:
                 raise ApiError(422, 42210000, f'order is already in "{order.status}" state')
-            order.status = "canceled"
-            order.canceled_at = now
-            order.touch(now)
+            for linked in [order, *self._oco_siblings(order)]:  # an oco order is canceled as a whole
+                if linked.is_open:
+                    linked.status = "canceled"
+                    linked.canceled_at = now
+                    linked.touch(now)
             return order
+
+    def _oco_siblings(self, order: OrderRecord) -> list[OrderRecord]:
+        if order.parent_id is not None:
+            parent = self.orders_by_id[order.parent_id]
+            return [parent, *(leg for leg in parent.legs if leg is not order)]
+        return list(order.legs)
 
     def cancel_all(self, now: dt.datetime) -> list[OrderRecord]:
         with self.lock:
@@ -253,6 +283,8 @@ class PaperBroker:
                 raise ApiError(422, 42210000, f'order is already in "{old.status}" state')
             if old.filled_qty > 0:
                 raise ApiError(422, 42210000, "a partially filled order cannot be replaced in the emulator")
+            if old.order_class == "oco":
+                raise ApiError(422, 42210000, "the emulator cannot replace oco orders: cancel and resubmit")
             previous = old.status
             old.status = "replaced"  # releases its buying power and held quantity for the check
             try:
@@ -307,6 +339,10 @@ class PaperBroker:
         order.filled_qty += qty
         order.filled_cost += qty * price
         order.touch(instant)
+        for sibling in self._oco_siblings(order):  # one leg trading cancels the other
+            if sibling.is_open:
+                sibling.status, sibling.canceled_at = "canceled", instant
+                sibling.touch(instant)
         target = order.target_qty if order.target_qty is not None else order.filled_qty
         leaves = max(target - order.filled_qty, Decimal(0))
         fill_id = stable_id("fill", f"{order.id}:{len(self.fills)}")
