@@ -77,12 +77,11 @@ class PaperBroker:
             now = self.clock.now()
             self._first_filled_now = set()
             for order in self.orders:
-                if order.is_open and order.parts_filled == 0:
+                if order.is_open:
+                    unfilled = order.parts_filled == 0
                     self._fills.advance(order, now)
-                    if order.parts_filled:
+                    if unfilled and order.parts_filled:
                         self._first_filled_now.add(order.id)
-                elif order.is_open:
-                    self._fills.advance(order, now)
             self._snapshot_last_equity(now)
             return now
 
