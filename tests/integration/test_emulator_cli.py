@@ -17,7 +17,8 @@ import requests
 from alpaca.trading.client import TradingClient
 from emulator_support import KEY, SECRET
 
-from rebalancer_tools.cli.emulator_cmd import run_emulator
+from rebalancer_emulator.series import CsvDirSource
+from rebalancer_tools.cli.emulator_cmd import build_server, run_emulator
 from rebalancer_tools.cli.main import build_parser
 
 pytestmark = pytest.mark.integration
@@ -99,3 +100,24 @@ def test_ctrl_c_stops_the_process(tmp_path: Path) -> None:
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def test_a_csv_folder_is_served_lazily_with_the_paper_account_flags(tmp_path: Path) -> None:
+    (tmp_path / "SPY.csv").write_text("date,close\n2024-11-25,100\n2024-11-26,101\n")
+    (tmp_path / "QQQ.csv").write_text("date,close\n2024-11-25,400\n2024-11-26,401\n")
+    flags = ["--port", "0", "--data", str(tmp_path), "--start-at", "2024-11-27T10:00", "--freeze"]
+    flags += ["--account-type", "cash", "--partial-fill-rate", "0"]
+    args = build_parser().parse_args(["emulator", *flags])
+    server, described = build_server(args)
+    source = server.prices.source
+    assert isinstance(source, CsvDirSource)
+    assert (source.symbols(), source.loaded, "first use" in described) == (("QQQ", "SPY"), 0, True)
+    assert (server.config.account_type, server.config.partial_fill_rate) == ("cash", 0.0)
+    with server:
+        bars = requests.get(
+            f"{server.url}/v2/stocks/bars?symbols=SPY&timeframe=1Day&start=2024-11-25",
+            headers={"APCA-API-KEY-ID": KEY, "APCA-API-SECRET-KEY": SECRET},
+            timeout=10,
+        ).json()["bars"]
+    assert [b["c"] for b in bars["SPY"]] == [100, 101]
+    assert source.loaded == 1  # QQQ was never read

@@ -21,6 +21,7 @@ from alpaca.trading.requests import (
 from emulator_support import KEY, SECRET, small_history, spy_close
 
 from rebalancer_emulator import EmulatorConfig, EmulatorServer
+from rebalancer_emulator.quotes import SpreadModel
 
 pytestmark = pytest.mark.integration
 
@@ -30,9 +31,8 @@ AFTER_EARLY_CLOSE = "2024-11-29T14:00"  # the day after Thanksgiving closes at 1
 
 @pytest.fixture
 def emu() -> Iterator[EmulatorServer]:
-    with EmulatorServer(
-        small_history(), start_at=TUESDAY_10AM, config=EmulatorConfig(freeze_clock=True)
-    ) as server:
+    config = EmulatorConfig(freeze_clock=True, account_type="cash")
+    with EmulatorServer(small_history(), start_at=TUESDAY_10AM, config=config) as server:
         yield server
 
 
@@ -65,11 +65,17 @@ def error_body(err: pytest.ExceptionInfo[APIError]) -> dict[str, object]:
 
 
 def expected_price(day: dt.date, minutes_after_open: int, session_minutes: int = 390) -> Decimal:
+    """The ask a market buy pays: the default 2 bps spread around the model (mid) price."""
     close = spy_close(day)
     opened = close - 0.5
-    return Decimal(str(round(opened + 0.5 * minutes_after_open / session_minutes, 2))).quantize(
+    mid = Decimal(str(round(opened + 0.5 * minutes_after_open / session_minutes, 2))).quantize(
         Decimal("0.01")
     )
+    return ask(mid)
+
+
+def ask(mid: Decimal | float) -> Decimal:
+    return SpreadModel(Decimal(2), Decimal("0.01")).around(Decimal(str(mid))).ask
 
 
 def test_a_new_account_holds_100k_cash_and_no_positions(client: TradingClient) -> None:
@@ -98,7 +104,7 @@ def test_a_notional_buy_during_the_session_fills_at_the_current_price(
 
 
 def test_slippage_is_added_to_buys(emu: EmulatorServer) -> None:
-    config = EmulatorConfig(freeze_clock=True, slippage_bps=Decimal(100))
+    config = EmulatorConfig(freeze_clock=True, slippage_bps=Decimal(100), account_type="cash")
     with EmulatorServer(small_history(), start_at=TUESDAY_10AM, config=config) as slipped:
         trading = TradingClient(KEY, SECRET, paper=True, url_override=slipped.url)
         buy(trading, "slip", qty=1)
@@ -117,7 +123,7 @@ def test_an_order_after_the_close_waits_for_the_next_open(emu: EmulatorServer, c
     emu.clock.set("2024-12-02T09:31")
     filled = client.get_order_by_id(order.id)
     assert filled.status == OrderStatus.FILLED
-    assert Decimal(filled.filled_avg_price) == Decimal(str(spy_close(dt.date(2024, 12, 2)) - 0.5))
+    assert Decimal(filled.filled_avg_price) == ask(spy_close(dt.date(2024, 12, 2)) - 0.5)
     assert filled.filled_at == dt.datetime(2024, 12, 2, 14, 30, tzinfo=dt.UTC)
 
 
@@ -272,7 +278,7 @@ def test_the_next_open_model_fills_at_the_following_sessions_open() -> None:
         emu.clock.set("2024-11-27T12:00")
         filled = trading.get_order_by_id(order.id)
     assert filled.filled_at == dt.datetime(2024, 11, 27, 14, 30, tzinfo=dt.UTC)
-    assert Decimal(filled.filled_avg_price) == Decimal(str(spy_close(dt.date(2024, 11, 27)) - 0.5))
+    assert Decimal(filled.filled_avg_price) == ask(spy_close(dt.date(2024, 11, 27)) - 0.5)
 
 
 def test_last_equity_is_the_equity_at_the_previous_close(emu: EmulatorServer, client: TradingClient) -> None:

@@ -25,7 +25,26 @@ BASE = {"symbol": "SPY", "side": "buy", "type": "market", "time_in_force": "day"
         ({"qty": None}, 422, "qty or notional is required"),
         ({"notional": 5, "qty": 1}, 422, "only one of qty or notional may be specified"),
         ({"side": "short"}, 422, "invalid side: short"),
-        ({"type": "limit"}, 422, "the emulator supports market orders only (got type 'limit')"),
+        ({"type": "limit"}, 422, "limit_price is required for limit orders"),
+        (
+            {"type": "limit", "limit_price": "10.005"},
+            422,
+            "invalid limit_price 10.005. sub-penny increment does not fulfill minimum pricing criteria",
+        ),
+        (
+            {"type": "limit", "limit_price": 10, "qty": None, "notional": 5},
+            422,
+            "notional orders must be market orders",
+        ),
+        (
+            {"type": "trailing_stop", "trail_percent": 1},
+            422,
+            "the emulator does not model trailing_stop orders",
+        ),
+        ({"type": "bogus"}, 422, "invalid order type: bogus"),
+        ({"type": "stop"}, 422, "stop_price is required for stop orders"),
+        ({"type": "stop_limit", "stop_price": 10}, 422, "limit_price is required for stop_limit orders"),
+        ({"limit_price": 10}, 422, "limit_price is not allowed on market orders"),
         ({"time_in_force": "ioc"}, 422, "the emulator supports time_in_force day or gtc only (got 'ioc')"),
         ({"time_in_force": "gtc", "qty": Decimal("0.5")}, 422, "fractional orders must be DAY orders"),
         ({"time_in_force": "gtc", "qty": None, "notional": 5}, 422, "notional orders must be DAY orders"),
@@ -93,7 +112,7 @@ def test_the_price_model_handles_missing_opens_and_the_end_of_data() -> None:
     assert model.previous_close("SPY", dt.datetime(2024, 1, 3, 20, tzinfo=NEW_YORK)) == Decimal("100.00")
     week_before = at_open - dt.timedelta(days=5)
     rows = model.closed_bar_rows("NEW", at_open + dt.timedelta(hours=8), week_before, at_open)
-    bars = model.bars_json("NEW", rows)
+    bars = model.bars_json("NEW", rows, as_of=at_open + dt.timedelta(hours=8))
     assert [(b["t"], b["o"], b["c"]) for b in bars] == [("2024-01-03T05:00:00Z", 5.0, 5.0)]
 
 

@@ -2,6 +2,9 @@
 
 Bars exist only for sessions closed by the simulated clock. `limit` counts bars across all symbols and
 `next_page_token` continues where a page stopped, possibly in the middle of a symbol (TECH-NOTES A4).
+`adjustment` defaults to raw, as Alpaca's does; `dividend`/`all` scale by the file's adj_close/close.
+The latest bar is the minute bar in progress (or the session's last minute), the latest trade the model
+price and the latest quote the spread around it, all as of the simulated clock.
 """
 
 from __future__ import annotations
@@ -9,14 +12,15 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
-from decimal import Decimal
+from collections.abc import Callable
 
 import numpy as np
 import numpy.typing as npt
 
 from rebalancer_emulator.clock import NEW_YORK, UTC
 from rebalancer_emulator.faults import FaultInjector
-from rebalancer_emulator.prices import PriceModel
+from rebalancer_emulator.prices import PriceModel, bar_json
+from rebalancer_emulator.quotes import Quote
 from rebalancer_emulator.routing import RequestContext, Response, Route
 from rebalancer_emulator.wire import ApiError, utc_stamp
 
@@ -32,10 +36,13 @@ def _invalid(message: str) -> ApiError:
 
 class DataRoutes:
     def __init__(
-        self, prices: PriceModel, faults: FaultInjector, *, spread: Decimal = Decimal("0.02")
+        self,
+        prices: PriceModel,
+        faults: FaultInjector,
+        quote: Callable[[str, dt.datetime], Quote | None],
     ) -> None:
         self.prices = prices
-        self.spread = spread
+        self.quote = quote
         self.calendar = prices.calendar
         self.faults = faults
 
@@ -46,7 +53,7 @@ class DataRoutes:
             ("/v2/stocks/trades/latest", "latest_trades", self.latest_trades),
             ("/v2/stocks/quotes/latest", "latest_quotes", self.latest_quotes),
         ]
-        return [Route("GET", path, name, "data", handler) for path, name, handler in spec]
+        return [Route("GET", path, name, "data", handler, locked=False) for path, name, handler in spec]
 
     # -- helpers ------------------------------------------------------------------------------
 
@@ -67,6 +74,8 @@ class DataRoutes:
         if timeframe not in DAILY_TIMEFRAMES:
             raise _invalid(f"the emulator serves daily bars only (timeframe=1Day), got {timeframe!r}")
         _check_choices(ctx, "adjustment", ADJUSTMENTS, comma=True)
+        adjustments = set(ctx.query.get("adjustment", "raw").split(","))
+        adjustment = "all" if adjustments & {"dividend", "all"} else "raw"
         _check_choices(ctx, "feed", HISTORICAL_FEEDS)
         sort = ctx.query.get("sort", "asc")
         if sort not in {"asc", "desc"}:
@@ -87,10 +96,10 @@ class DataRoutes:
         for symbol, rows in plan[index:]:
             chunk = rows[offset : offset + room]
             if chunk.size:
-                grouped[symbol] = self.prices.bars_json(symbol, chunk)
+                grouped[symbol] = self.prices.bars_json(symbol, chunk, adjustment=adjustment, as_of=ctx.now)
                 room -= chunk.size
             if room == 0 and offset + chunk.size < len(rows):
-                token = _encode_token(symbol, self.prices.day_of(int(rows[offset + chunk.size])))
+                token = _encode_token(symbol, self.prices.day_of(symbol, int(rows[offset + chunk.size])))
             if room == 0:
                 break
             offset = 0
@@ -113,7 +122,7 @@ class DataRoutes:
         if following >= len(plan):
             return None
         name, rows = plan[following]
-        return _encode_token(name, self.prices.day_of(int(rows[0])))
+        return _encode_token(name, self.prices.day_of(name, int(rows[0])))
 
     def _page_start(self, plan: list[tuple[str, npt.NDArray[np.intp]]], token: str | None) -> tuple[int, int]:
         if not token:
@@ -124,21 +133,38 @@ class DataRoutes:
         except (ValueError, binascii.Error, UnicodeDecodeError):
             raise _invalid("invalid page token") from None
         for index, (name, rows) in enumerate(plan):
-            if name == symbol:
-                found = np.flatnonzero(self.prices.history.dates[rows] == wanted)
+            series = self.prices.series(name)
+            if name == symbol and series is not None:
+                found = np.flatnonzero(series.dates[rows] == wanted)
                 if found.size:
                     return index, int(found[0])
         raise _invalid("invalid page token")
 
     def latest_bars(self, ctx: RequestContext) -> Response:
         _check_choices(ctx, "feed", LATEST_FEEDS)
-        epoch = dt.datetime(1970, 1, 1, tzinfo=UTC)
         latest: dict[str, object] = {}
         for symbol in self._symbols(ctx):
-            rows = self._rows(symbol, ctx.now, epoch, ctx.now)
-            if rows.size:
-                latest[symbol] = self.prices.bars_json(symbol, rows[-1:])[0]
+            bar = self._minute_bar(symbol, ctx.now) if self._served(symbol) else None
+            if bar is not None:
+                latest[symbol] = bar
         return Response(200, {"bars": latest, "currency": "USD"})
+
+    def _minute_bar(self, symbol: str, now: dt.datetime) -> dict[str, object] | None:
+        """The one-minute bar in progress during a session, else the last minute of the last session."""
+        session = self.calendar.current_or_next(now)
+        end = now
+        if not session.open <= now < session.close:
+            last = self.calendar.last_closed(now)
+            if last is None:
+                return None
+            session, end = last, last.close
+        start = max(session.open, (end - dt.timedelta(microseconds=1)).replace(second=0, microsecond=0))
+        opened = self.prices.price_float(symbol, start)
+        closed = self.prices.price_float(symbol, min(end, session.close - dt.timedelta(microseconds=1)))
+        if opened is None or closed is None:
+            return None
+        stamp = start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return bar_json(stamp, (opened, float("nan"), float("nan"), closed), float("nan"))
 
     # -- latest trade and quote -----------------------------------------------------------------
 
@@ -169,19 +195,17 @@ class DataRoutes:
     def latest_quotes(self, ctx: RequestContext) -> Response:
         _check_choices(ctx, "feed", LATEST_FEEDS)
         stamp = utc_stamp(self._quote_time(ctx.now))
-        spread = float(self.spread)
         quotes: dict[str, object] = {}
         for symbol in self._symbols(ctx):
-            price = self.prices.price_at(symbol, ctx.now) if self._served(symbol) else None
-            if price is not None:
-                mid = float(price)
+            quote = self.quote(symbol, ctx.now) if self._served(symbol) else None
+            if quote is not None:
                 quotes[symbol] = {
                     "t": stamp,
                     "ax": "V",
-                    "ap": round(mid + spread / 2, 4),
+                    "ap": float(quote.ask),
                     "as": 1,
                     "bx": "V",
-                    "bp": round(max(mid - spread / 2, 0.0), 4),
+                    "bp": float(quote.bid),
                     "bs": 1,
                     "c": ["R"],
                     "z": "B",

@@ -76,12 +76,15 @@ Handler = Callable[[RequestContext], Response]
 class Route:
     """A method plus a path template with {name} segments (a segment never contains '/')."""
 
-    def __init__(self, method: str, template: str, name: str, group: str, handler: Handler) -> None:
+    def __init__(
+        self, method: str, template: str, name: str, group: str, handler: Handler, *, locked: bool = True
+    ) -> None:
         self.method = method
         self.template = template
         self.name = name
         self.group = group
         self.handler = handler
+        self.locked = locked  # False: reads no account state, answered outside the broker's lock
         pattern = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(template))
         self._regex = re.compile(f"^{pattern}$")
 

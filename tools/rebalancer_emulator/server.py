@@ -17,7 +17,7 @@ import socket
 import struct
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Literal
@@ -32,6 +32,7 @@ from rebalancer_emulator.data_routes import DataRoutes
 from rebalancer_emulator.faults import FaultInjector, FaultRule
 from rebalancer_emulator.prices import PriceModel
 from rebalancer_emulator.routing import RequestContext, RequestLog, RequestRecord, Response, Route
+from rebalancer_emulator.series import SeriesSource
 from rebalancer_emulator.state import PaperBroker
 from rebalancer_emulator.trading_routes import TradingRoutes
 from rebalancer_emulator.wire import ApiError
@@ -39,6 +40,8 @@ from rebalancer_emulator.wire import ApiError
 Outcome = Response | Literal["reset", "drop"]
 _HTML_ERROR = b"<html><body><h1>%d</h1>The emulator was told to fail this request.</body></html>"
 _CALENDAR_SPAN = dt.timedelta(days=3 * 366)
+ALPACA_API_PREFIXES = ("/v1/", "/v1beta1/", "/v1beta2/", "/v1beta3/", "/v2/", "/v2beta1/", "/v3/")
+NOT_IMPLEMENTED_CODE = 50110000
 
 
 class _RateWindow:
@@ -70,7 +73,7 @@ class EmulatorServer:
 
     def __init__(
         self,
-        history: PriceHistory,
+        history: PriceHistory | SeriesSource,
         *,
         start_at: dt.datetime | str | None = None,
         port: int = 0,
@@ -81,8 +84,10 @@ class EmulatorServer:
         self.config = config or EmulatorConfig()
         self.clock = SimClock(start_at, frozen=self.config.freeze_clock)
         today = self.clock.now().date()
-        first = history.first_date if len(history) else today
-        last = history.last_date if len(history) else today
+        # A lazy source's dates are unknown until a file is read; the calendar widens on demand.
+        dated = isinstance(history, PriceHistory) and len(history) > 0
+        first = history.first_date if isinstance(history, PriceHistory) and dated else today
+        last = history.last_date if isinstance(history, PriceHistory) and dated else today
         calendar = MarketCalendar(min(first, today) - _CALENDAR_SPAN, max(last, today) + _CALENDAR_SPAN)
         self.prices = PriceModel(history, calendar)
         self.faults = FaultInjector()
@@ -90,7 +95,7 @@ class EmulatorServer:
         self.request_log = RequestLog()
         self._routes: list[Route] = [
             *TradingRoutes(self.state, self.faults).routes(),
-            *DataRoutes(self.prices, self.faults, spread=self.config.quote_spread).routes(),
+            *DataRoutes(self.prices, self.faults, self.state.quote).routes(),
         ]
         self._control = ControlRoutes(self.clock, self.faults, self.state, self.request_log)
         self._rate = _RateWindow(self.config.rate_limit_per_minute, self.config.advertised_rate_limit)
@@ -164,9 +169,8 @@ class EmulatorServer:
         )
         index = self.request_log.append(record)
         if route is None:
-            outcome: Outcome = Response(
-                404, {"code": 40410000, "message": f"endpoint not found: {method} {path}"}
-            )
+            other_methods = any(r.match(r.method, path) is not None for r in self._routes)
+            outcome: Outcome = _unrouted(method, path, known_path=other_methods)
         else:
             outcome = self._answer(
                 route, headers, RequestContext(method, path, query, params, body, record.sim_time)
@@ -194,12 +198,18 @@ class EmulatorServer:
         fault = self.faults.take_pre(route.name, route.group)
         if fault is not None:
             return self._pre_fault(fault, rate_headers)
-        with self.state.lock:
-            ctx.now = self.state.sync()
-            try:
+        try:
+            if route.locked:
+                with self.state.lock:
+                    ctx.now = self.state.sync()
+                    response = route.handler(ctx)
+            else:  # market data and the calendar: no account state, so no wait behind other requests
                 response = route.handler(ctx)
-            except ApiError as err:
-                response = Response(err.status, err.body())
+        except ApiError as err:
+            response = Response(err.status, err.body())
+        except Exception as err:  # noqa: BLE001 - the HTTP boundary: a bug answers 500, never a dropped socket
+            message = f"emulator error in {route.name}: {type(err).__name__}: {err}"
+            response = Response(500, {"code": 50010000, "message": message})
         lost = self.faults.take_lost_response(route.name, route.group)
         if lost is not None:
             return "reset" if lost.how == "reset" else _html(504, rate_headers)
@@ -224,6 +234,18 @@ class EmulatorServer:
             return "reset"
         self.faults.stop_event.wait(fault.seconds)
         return "drop"
+
+
+def _unrouted(method: str, path: str, *, known_path: bool) -> Response:
+    """A path the emulator serves with another method answers 405; an Alpaca API path the emulator does
+    not implement answers 501 (a code no real error uses), so a bot cannot mistake it for "order not
+    found"; anything else is an unknown endpoint (404)."""
+    if known_path:
+        return Response(405, {"code": 40510000, "message": f"method not allowed: {method} {path}"})
+    if path.startswith(ALPACA_API_PREFIXES):
+        message = f"not implemented by the emulator: {method} {path} (see docs/emulator.md)"
+        return Response(501, {"code": NOT_IMPLEMENTED_CODE, "message": message})
+    return Response(404, {"code": 40410000, "message": f"endpoint not found: {method} {path}"})
 
 
 def _html(status: int, headers: dict[str, str]) -> Response:
@@ -252,6 +274,13 @@ def _make_handler(app: EmulatorServer) -> type[BaseHTTPRequestHandler]:
         def do_PATCH(self) -> None:
             self._dispatch("PATCH")
 
+        def __getattr__(self, name: str) -> Callable[[], None]:
+            # Any other method (PUT, HEAD, TRACE, QUERY...) gets a JSON 405/501/404, not http.server's
+            # HTML 501 that a client would read as a server failure.
+            if name.startswith("do_") and name[3:].isupper():
+                return lambda: self._dispatch(name[3:])
+            raise AttributeError(name)
+
         def log_message(self, format: str, *args: object) -> None:
             """Quiet: the request log records every request."""
 
@@ -276,7 +305,8 @@ def _make_handler(app: EmulatorServer) -> type[BaseHTTPRequestHandler]:
             for name, value in response.headers.items():
                 self.send_header(name, value)
             self.end_headers()
-            self.wfile.write(payload)
+            if self.command != "HEAD":  # a HEAD answer has the headers of its body, never the body
+                self.wfile.write(payload)
 
         def _abort(self, *, linger: bool) -> None:
             """Close without answering: an RST (reset) or a plain FIN (dropped after a stall)."""

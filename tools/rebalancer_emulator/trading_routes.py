@@ -1,4 +1,4 @@
-"""Trading API v2 routes: account, positions, assets, clock, calendar, orders.
+"""Trading API v2 routes: account, positions, assets, clock, calendar, orders, activities, history.
 
 Shapes follow what alpaca-py 0.44 parses and the official OpenAPI spec (TECH-NOTES A2/A3).
 """
@@ -6,13 +6,15 @@ Shapes follow what alpaca-py 0.44 parses and the official OpenAPI spec (TECH-NOT
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from decimal import Decimal, InvalidOperation
 
 from rebalancer_emulator.clock import NEW_YORK
 from rebalancer_emulator.faults import FaultInjector
 from rebalancer_emulator.records import OrderRecord
+from rebalancer_emulator.reports import AccountReports
 from rebalancer_emulator.routing import RequestContext, Response, Route
-from rebalancer_emulator.rules import parse_order_body
+from rebalancer_emulator.rules import OrderBody, parse_order_body, parse_replacement
 from rebalancer_emulator.state import PaperBroker
 from rebalancer_emulator.wire import (
     ApiError,
@@ -24,6 +26,9 @@ from rebalancer_emulator.wire import (
     unprocessable,
 )
 
+# The spec's bounds for GET /v2/calendar (dates outside them are a 422, not a dropped connection).
+CALENDAR_FIRST, CALENDAR_LAST = dt.date(1970, 1, 1), dt.date(2029, 12, 31)
+
 
 class TradingRoutes:
     def __init__(self, broker: PaperBroker, faults: FaultInjector) -> None:
@@ -32,6 +37,7 @@ class TradingRoutes:
         self.prices = broker.prices
         self.calendar = broker.prices.calendar
         self.faults = faults
+        self.reports = AccountReports(broker)
 
     def routes(self) -> list[Route]:
         spec = [
@@ -49,17 +55,27 @@ class TradingRoutes:
             ("DELETE", "/v2/orders", "cancel_orders", self.cancel_orders),
             ("GET", "/v2/orders:by_client_order_id", "order_by_client_id", self.order_by_client_id),
             ("GET", "/v2/orders/{order_id}", "order", self.get_order),
+            ("PATCH", "/v2/orders/{order_id}", "replace_order", self.replace_order),
             ("DELETE", "/v2/orders/{order_id}", "cancel_order", self.cancel_order),
+            ("GET", "/v2/account/activities", "activities", self.reports.activities),
+            ("GET", "/v2/account/activities/{activity_type}", "activities_by_type", self.reports.activities),
+            ("GET", "/v2/account/portfolio/history", "portfolio_history", self.reports.portfolio_history),
         ]
-        return [Route(method, path, name, "trading", handler) for method, path, name, handler in spec]
+        routes = [Route(method, path, name, "trading", handler) for method, path, name, handler in spec]
+        # The calendar reads no account state: it is answered outside the broker's lock.
+        return [
+            Route(r.method, r.template, r.name, r.group, r.handler, locked=r.name != "calendar")
+            for r in routes
+        ]
 
     # -- account and positions -----------------------------------------------------------------
 
     def account(self, ctx: RequestContext) -> Response:
         b = self.broker
-        market_value = b.market_value(ctx.now)
-        equity = b.cash + market_value
-        buying_power = dec_str(b.buying_power())
+        long, short = b.market_values(ctx.now)
+        equity = b.cash + long + short
+        buying_power = dec_str(b.buying_power(ctx.now))
+        margin = self.config.is_margin
         body = {
             "id": stable_id("account", self.config.account_number),
             "account_number": self.config.account_number,
@@ -70,26 +86,29 @@ class TradingRoutes:
             "buying_power": buying_power,
             "regt_buying_power": buying_power,
             "daytrading_buying_power": "0",
-            "non_marginable_buying_power": buying_power,
+            "non_marginable_buying_power": dec_str(max(b.cash, Decimal(0))) if margin else buying_power,
             "options_buying_power": "0",
             "effective_buying_power": buying_power,
             "equity": dec_str(equity),
             "last_equity": dec_str(b.last_equity),
             "portfolio_value": dec_str(equity),
-            "long_market_value": dec_str(market_value),
-            "short_market_value": "0",
-            "initial_margin": "0",
-            "maintenance_margin": "0",
+            "long_market_value": dec_str(long),
+            "short_market_value": dec_str(short),
+            "initial_margin": dec_str(((long - short) / 2).quantize(Decimal("0.01"))) if margin else "0",
+            "maintenance_margin": dec_str(((long - short) * Decimal("0.3")).quantize(Decimal("0.01")))
+            if margin
+            else "0",
             "last_maintenance_margin": "0",
             "sma": "0",
-            "multiplier": dec_str(self.config.buying_power_multiplier),
-            "daytrade_count": 0,
+            "multiplier": dec_str(self.config.multiplier),
+            "daytrade_count": b.daytrade_count(ctx.now),
+            # FINRA's intraday margin standards replaced the PDT flag (Alpaca changelog 2026-06-03).
             "pattern_day_trader": False,
             "trading_blocked": False,
             "transfers_blocked": False,
             "account_blocked": False,
             "trade_suspended_by_user": False,
-            "shorting_enabled": False,
+            "shorting_enabled": margin,
             "accrued_fees": "0",
             "pending_transfer_in": "0",
             "created_at": "2020-01-01T00:00:00Z",
@@ -158,16 +177,18 @@ class TradingRoutes:
             "status": "active",
             "tradable": self.config.is_tradable(symbol),
             "marginable": True,
-            "shortable": False,
-            "easy_to_borrow": False,
+            "shortable": self.config.is_margin,
+            "easy_to_borrow": self.config.is_margin,
             "fractionable": fractionable,
             "maintenance_margin_requirement": 30,
             "attributes": ["fractional_eh_enabled"] if fractionable else [],
         }
 
     def _asset_symbol(self, key: str) -> str:
-        for symbol in self.prices.history.symbols:
-            if key.upper() == symbol or key == stable_id("asset", symbol):
+        if self.prices.knows(key.upper()):
+            return key.upper()
+        for symbol in self.prices.symbols:
+            if key == stable_id("asset", symbol):
                 return symbol
         raise not_found("asset not found")
 
@@ -179,7 +200,7 @@ class TradingRoutes:
         asset_class = ctx.query.get("asset_class", "us_equity")
         if status == "inactive" or asset_class != "us_equity":
             return Response(200, [])
-        return Response(200, [self._asset_json(s) for s in self.prices.history.symbols])
+        return Response(200, [self._asset_json(s) for s in self.prices.symbols])
 
     def clock(self, ctx: RequestContext) -> Response:
         session = self.calendar.current_or_next(ctx.now)
@@ -197,20 +218,23 @@ class TradingRoutes:
         today = ctx.now.astimezone(NEW_YORK).date()
         start = _query_date(ctx, "start") or today
         end = _query_date(ctx, "end") or start + dt.timedelta(days=365)
+        for name, day in (("start", start), ("end", end)):
+            if not CALENDAR_FIRST <= day <= CALENDAR_LAST:
+                raise unprocessable(f"{name} must be between {CALENDAR_FIRST} and {CALENDAR_LAST}")
         sessions = self.calendar.sessions(start, end)
-        body = []
-        for session in sessions:
-            settlement = self.calendar.next_after(session).date
-            body.append(
-                {
-                    "date": session.date.isoformat(),
-                    "open": session.open.astimezone(NEW_YORK).strftime("%H:%M"),
-                    "close": session.close.astimezone(NEW_YORK).strftime("%H:%M"),
-                    "session_open": "0400",
-                    "session_close": "2000",
-                    "settlement_date": settlement.isoformat(),
-                }
-            )
+        if sessions:  # each session settles on the next one (T+1)
+            sessions.append(self.calendar.next_after(sessions[-1]))
+        body = [
+            {
+                "date": session.date.isoformat(),
+                "open": session.open.astimezone(NEW_YORK).strftime("%H:%M"),
+                "close": session.close.astimezone(NEW_YORK).strftime("%H:%M"),
+                "session_open": "0400",
+                "session_close": "2000",
+                "settlement_date": following.date.isoformat(),
+            }
+            for session, following in itertools.pairwise(sessions)
+        ]
         return Response(200, body)
 
     # -- orders -------------------------------------------------------------------------------
@@ -229,6 +253,24 @@ class TradingRoutes:
                 return Response(200, self.broker.record_rejected(body, ctx.now, rejection.message).to_json())
             raise ApiError(rejection.status, rejection.code, rejection.message)
         return Response(200, self.broker.submit(body, ctx.now).to_json())
+
+    def replace_order(self, ctx: RequestContext) -> Response:
+        old = self.broker.find(ctx.params["order_id"])
+        prior = OrderBody(
+            old.symbol,
+            old.side,
+            old.time_in_force,
+            old.client_order_id,
+            old.qty,
+            old.notional,
+            old.order_type,
+            old.limit_price,
+            old.stop_price,
+        )
+        changes = parse_replacement(
+            old.order_type, prior, ctx.json_body(), fractionable=self.config.is_fractionable(old.symbol)
+        )
+        return Response(200, self.broker.replace(old.id, changes, ctx.now).to_json())
 
     def _polled(self, order: OrderRecord, now: dt.datetime) -> dict[str, object]:
         self.broker.poll(order, now)

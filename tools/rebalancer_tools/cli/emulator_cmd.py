@@ -3,7 +3,8 @@
     $ rebalancer emulator --port 8765 --synthetic --start-at 2024-11-29T09:35
     $ rebalancer emulator --data ../shared/data/market --freeze
 
-Without --data or --synthetic it loads $REBALANCER_MARKET_DATA when set, else synthetic prices.
+Without --data or --synthetic it serves $REBALANCER_MARKET_DATA when set, else synthetic prices. A CSV
+folder is read lazily: file names are listed at start and a symbol's file is parsed on its first request.
 --start-at is New York time unless it carries an offset; the clock then runs in real time (or stays put
 with --freeze; move it with POST /_emulator/clock). The keys it prints are the emulator's own, not Alpaca's.
 """
@@ -20,6 +21,7 @@ from typing import Any
 from rebalancer.market.history import PriceHistory
 from rebalancer_emulator.clock import NEW_YORK, SimClock
 from rebalancer_emulator.config import EmulatorConfig
+from rebalancer_emulator.series import CsvDirSource
 from rebalancer_emulator.server import EmulatorServer
 
 
@@ -38,16 +40,25 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--cash", type=Decimal, default=Decimal("100000"), help="starting cash")
     parser.add_argument("--slippage-bps", type=Decimal, default=Decimal(0))
     parser.add_argument("--fill-model", choices=["current", "next_open"], default="current")
+    parser.add_argument(
+        "--account-type", choices=["margin", "cash"], default="margin", help="margin, as Alpaca paper"
+    )
+    parser.add_argument("--spread-bps", type=Decimal, default=Decimal(2), help="quoted spread, bps of mid")
+    parser.add_argument(
+        "--partial-fill-rate",
+        type=float,
+        default=0.1,
+        help="share of orders that fill in two parts (default 0.1, as Alpaca paper; 0 for none)",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed of the partial-fill draws")
     parser.set_defaults(func=run_emulator)
 
 
-def load_history(args: argparse.Namespace) -> tuple[PriceHistory, str]:
-    """The price history the flags ask for, and a short description of it."""
+def load_history(args: argparse.Namespace) -> tuple[PriceHistory | CsvDirSource, str]:
+    """The prices the flags ask for (a lazy CSV folder or synthetic history), and a short description."""
     data_dir = args.data or (None if args.synthetic else os.environ.get("REBALANCER_MARKET_DATA"))
     if data_dir:
-        from rebalancer_research.market.csv_source import load_csv_dir
-
-        return load_csv_dir(data_dir), f"CSV files in {data_dir}"
+        return CsvDirSource(data_dir), f"CSV files in {data_dir}, each read on first use"
     from rebalancer_research.market.synthetic import synthetic_market
 
     end = SimClock(args.start_at).now().astimezone(NEW_YORK).date()
@@ -61,6 +72,10 @@ def build_server(args: argparse.Namespace) -> tuple[EmulatorServer, str]:
         slippage_bps=args.slippage_bps,
         fill_model=args.fill_model,
         freeze_clock=args.freeze,
+        account_type=args.account_type,
+        spread_bps=args.spread_bps,
+        partial_fill_rate=args.partial_fill_rate,
+        seed=args.seed,
     )
     server = EmulatorServer(
         history,
@@ -77,7 +92,7 @@ def run_emulator(args: argparse.Namespace, stop: threading.Event | None = None) 
     server, described = build_server(args)
     with server:
         lines = [
-            f"Alpaca emulator serving {len(server.prices.history.symbols)} symbols ({described})",
+            f"Alpaca emulator serving {len(server.prices.symbols)} symbols ({described})",
             f"  url:        {server.url}",
             f"  key id:     {args.key_id}",
             f"  secret key: {args.secret_key}",
