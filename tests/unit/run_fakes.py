@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import threading
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import replace
 from decimal import ROUND_DOWN, Decimal
 from pathlib import Path
@@ -65,9 +65,24 @@ class FakeTime:
 
 
 class FakeMarketData:
-    def __init__(self, history: PriceHistory) -> None:
+    """Bars from `history`; live prices from `live()` (default: the last close, as on a quiet open)."""
+
+    def __init__(
+        self, history: PriceHistory, live: Callable[[], Mapping[str, Decimal]] | None = None
+    ) -> None:
         self.history = history
+        self.live = live
         self.calls = 0
+        self.live_calls = 0
+
+    def latest_prices(self, symbols: Collection[str]) -> dict[str, Decimal]:
+        self.live_calls += 1
+        if self.live is None:
+            last = self.history.close[-1]
+            source = {s: Decimal(repr(float(last[i]))) for i, s in enumerate(self.history.symbols)}
+        else:
+            source = dict(self.live())
+        return {s: source[s] for s in symbols if s in source}
 
     def daily_history(self, symbols: Collection[str], start: dt.date, end: dt.date) -> PriceHistory:
         self.calls += 1
@@ -89,6 +104,7 @@ class FakeBroker:
         self.never_fill: set[str] = set()
         self.non_fractionable: set[str] = set()
         self.fill_after_polls = 0
+        self.check_buying_power = True  # refuse a buy costing more than the cash not yet reserved
         self._polls: dict[str, int] = {}
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
@@ -98,7 +114,11 @@ class FakeBroker:
     def get_account(self) -> Account:
         equity = self.cash + sum((q * self.prices[s] for s, q in self.positions.items()), Decimal(0))
         reserved = sum(
-            (o.notional or Decimal(0) for o in self.orders.values() if o.status.is_open and o.side == "buy"),
+            (
+                o.notional or (o.qty or Decimal(0)) * self.prices[o.symbol]
+                for o in self.orders.values()
+                if o.status.is_open and o.side == "buy"
+            ),
             Decimal(0),
         )
         return Account("acct", "ACTIVE", self.cash, equity, self.cash - reserved, equity)
@@ -139,6 +159,10 @@ class FakeBroker:
                 raise BrokerError("insufficient buying power", code="order-rejected", status=403)
             if request.symbol in self.non_fractionable and request.notional is not None:
                 raise BrokerError("requested asset is not fractionable", code="order-rejected", status=422)
+            if request.side is OrderSide.BUY and self.check_buying_power:
+                cost = request.notional or (request.qty or Decimal(0)) * self.prices[request.symbol]
+                if cost > self.get_account().buying_power:
+                    raise BrokerError("insufficient buying power", code="order-rejected", status=403)
             order_id = f"o{next(self._ids)}"
             order = Order(
                 order_id,
@@ -240,7 +264,7 @@ def make_ports(broker: FakeBroker, history: PriceHistory, now: dt.datetime) -> t
     clock = FakeTime()
     ports = Ports(
         broker=broker,
-        market_data=FakeMarketData(history),
+        market_data=FakeMarketData(history, live=lambda: broker.prices),
         store=MemoryStore(),
         halt_flag=MemoryHaltFlag(),
         notifier=MemoryNotifier(),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from rebalancer.broker.models import Account, AssetInfo, Order, Position
@@ -84,6 +85,8 @@ def _replay_plan(
     state = RiskState() if saved_state is None else RiskState.from_dict(saved_state)
     universe = recorder.get_json("universe.json")
     prices = decision_prices(history, positions)
+    if recorder.has("prices.json"):  # the run sized its orders from the live prices it recorded
+        prices = {s: Decimal(str(p)) for s, p in recorder.get_json("prices.json")["live"].items()}
     kept = [
         o
         for o in open_orders

@@ -54,6 +54,7 @@ def settings_from_config(
             fill_timeout_s=execution.fill_timeout_seconds,
             cash_buffer=execution.cash_buffer,
             min_order_notional=execution.min_order_notional,
+            max_price_ratio=execution.max_price_ratio,
         ),
         risk_limits=config.risk.to_limits(),
         neutral_report=config.notifications.neutral,

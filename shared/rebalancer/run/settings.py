@@ -67,6 +67,8 @@ class ExecutionSettings:
     submit_retries: int = 2  # re-posts (same client_order_id) after the broker confirmed no such order
     cash_buffer: Decimal = Decimal("0.02")
     min_order_notional: Decimal = Decimal("1")
+    # A price that sizes an order must be within this factor of the live price (run/prices.py says why 3).
+    max_price_ratio: Decimal = Decimal(3)
 
 
 @dataclass(frozen=True)

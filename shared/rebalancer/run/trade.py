@@ -24,6 +24,7 @@ from rebalancer.run.data_gate import check_bars
 from rebalancer.run.decide import Decision, LoadedStrategy, decide, needed_symbols
 from rebalancer.run.execution import Executor
 from rebalancer.run.guards import SessionCalendar
+from rebalancer.run.prices import check_prices, live_prices, refuse
 from rebalancer.run.record import code_version
 from rebalancer.run.result import Leg, OrderOutcome, RunStatus
 from rebalancer.run.serialize import to_json
@@ -83,7 +84,7 @@ class Trade:
         ctx.recorder.put_json("decision.json", decision.to_dict())
         held = {p.symbol for p in snap.positions}
         assets = self._assets(set(decision.targets) | held)
-        prices = decision_prices(snap.history, snap.positions)
+        prices = self._live_prices(snap, set(decision.targets) | held)
         own = [o for o in snap.open_orders if belongs_to_run(o.client_order_id, ctx.key)]
         stale = [o for o in snap.open_orders if made_by_rebalancer(o.client_order_id) and o not in own]
         manual = [o for o in snap.open_orders if not made_by_rebalancer(o.client_order_id)]
@@ -131,6 +132,20 @@ class Trade:
         return self._conclude(outcome, risk)
 
     # -- reads --------------------------------------------------------------------------------
+
+    def _live_prices(self, snap: Snapshot, symbols: set[str]) -> dict[str, Decimal]:
+        """The live price of every symbol the run may trade, checked against the decision close and the
+        position's price (run/prices.py); orders are sized from it. DataError when implausible."""
+        closes = {s: p for s, p in decision_prices(snap.history, []).items() if s in symbols}
+        held = {p.symbol: p.current_price for p in snap.positions if p.qty > 0}
+        live = live_prices(self.ctx.ports.market_data, symbols)
+        self.ctx.recorder.put_json(
+            "prices.json", {"close": closes, "position": held, "live": live, "symbols": sorted(symbols)}
+        )
+        problems = check_prices(closes, held, live, self.ctx.settings.execution.max_price_ratio, symbols)
+        if problems:
+            raise refuse(problems)
+        return {s: live[s] for s in symbols}
 
     def _read(self, needed: set[str]) -> Snapshot:
         end = self.calendar.decision_date  # StateError when the calendar has no earlier session
