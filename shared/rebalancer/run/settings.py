@@ -69,6 +69,9 @@ class ExecutionSettings:
     min_order_notional: Decimal = Decimal("1")
     # A price that sizes an order must be within this factor of the live price (run/prices.py says why 3).
     max_price_ratio: Decimal = Decimal(3)
+    # A run is `completed` only with every symbol within this fraction of equity of its target value
+    # (or one whole share, or min_order_notional, whichever is larger): run/on_target.py.
+    target_tolerance: Decimal = Decimal("0.01")
 
 
 @dataclass(frozen=True)

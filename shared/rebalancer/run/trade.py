@@ -24,6 +24,7 @@ from rebalancer.run.data_gate import check_bars
 from rebalancer.run.decide import Decision, LoadedStrategy, decide, needed_symbols
 from rebalancer.run.execution import Executor
 from rebalancer.run.guards import SessionCalendar
+from rebalancer.run.on_target import Gap, off_target
 from rebalancer.run.prices import check_prices, live_prices, refuse
 from rebalancer.run.record import code_version
 from rebalancer.run.result import Leg, OrderOutcome, RunStatus
@@ -129,7 +130,7 @@ class Trade:
         if risk.approved.buys or (ctx.resumed and ctx.recorder.has("journal-buy.json")):
             outcome.outcomes += self._buys(limited.weights, risk.approved, prices, assets, manual)
             ctx.ports.on_step("buys-filled")
-        return self._conclude(outcome, risk)
+        return self._conclude(outcome, risk, self._gaps(risk, assets))
 
     # -- reads --------------------------------------------------------------------------------
 
@@ -263,7 +264,35 @@ class Trade:
         hold = "" if approved.buys else "this attempt's plan approves no buys (trading state or limits)"
         return self._run_legs("buy", fresh, hold=hold)
 
-    def _conclude(self, outcome: TradeOutcome, risk: RiskDecision) -> TradeOutcome:
+    def _gaps(self, risk: RiskDecision, assets: dict[str, AssetInfo]) -> list[Gap]:
+        """Where the account is off its approved targets after the orders (run/on_target.py)."""
+        if risk.trading_state is TradingState.HALTED:
+            return []
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            account_f = pool.submit(self.broker.get_account)
+            positions_f = pool.submit(self.broker.get_positions)
+            account, positions = account_f.result(), positions_f.result()
+        whole = {
+            p.symbol: p.current_price
+            for p in positions
+            if p.symbol in assets and not assets[p.symbol].fractionable
+        }
+        whole.update({o.symbol: o.price for o in risk.approved.orders if not assets[o.symbol].fractionable})
+        gaps = off_target(
+            risk.targets.weights,
+            account.equity * (1 - self.options.cash_buffer),
+            {p.symbol: p.market_value for p in positions if p.qty > 0},
+            whole,
+            tolerance=self.ctx.settings.execution.target_tolerance,
+            min_order_notional=self.options.min_order_notional,
+            buys_allowed=risk.trading_state is TradingState.ACTIVE,
+            equity=account.equity,
+        )
+        for gap in gaps:
+            self.ctx.warn(f"off target: {gap.describe()}")
+        return gaps
+
+    def _conclude(self, outcome: TradeOutcome, risk: RiskDecision, gaps: list[Gap]) -> TradeOutcome:
         problems = [o for o in outcome.outcomes if not o.is_filled]
         filled = len(outcome.outcomes) - len(problems)
         if risk.trading_state is TradingState.HALTED:
@@ -271,6 +300,10 @@ class Trade:
         elif problems:
             outcome.status = RunStatus.PARTIAL
             outcome.message = f"{filled} of {len(outcome.outcomes)} orders filled; {len(problems)} did not"
+        elif gaps:
+            outcome.status = RunStatus.PARTIAL
+            names = ", ".join(g.symbol for g in gaps)
+            outcome.message = f"{filled} orders filled, but the account is off target in {names}"
         else:
             outcome.status = RunStatus.COMPLETED
             outcome.message = (
