@@ -12,6 +12,7 @@ import pytest
 from rebalancer.config.loader import load_config_with_sources
 from rebalancer.run import RunSettings, RunStatus, run
 from rebalancer.run.config_bridge import settings_from_config
+from rebalancer.run.holds import account_key
 from rebalancer.state.base import RunKey
 from rebalancer.state.memory import MemoryHaltFlag, MemoryNotifier, MemoryStore
 from rebalancer_emulator import EmulatorConfig
@@ -134,7 +135,9 @@ def test_a_killed_run_resumes_through_the_adapters_without_duplicates(tmp_path: 
         ports.on_step = crash
         with pytest.raises(Crash):
             run(settings, ports, session.now())
-        store.expire_lease(RunKey("paper", dt.date(2026, 11, 2), "market-open"))
+        key = RunKey("paper", dt.date(2026, 11, 2), "market-open")
+        store.expire_lease(key)
+        store.expire_lease(account_key(key))  # the account lock runs out with the run's lease
         result = run(settings, _ports(session, store), session.now())
         assert result.status is RunStatus.COMPLETED, result.report
         assert result.attempt == 2

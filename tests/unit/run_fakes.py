@@ -26,8 +26,10 @@ from rebalancer.broker.models import (
 )
 from rebalancer.errors import BrokerError
 from rebalancer.market.history import PriceHistory
+from rebalancer.run.holds import account_key
 from rebalancer.run.ports import Ports
 from rebalancer.run.settings import ExecutionSettings, RunSettings, StrategySpec
+from rebalancer.state.base import RunKey
 from rebalancer.state.memory import FixedClock, MemoryHaltFlag, MemoryNotifier, MemoryStore
 
 NY = ZoneInfo("America/New_York")
@@ -273,3 +275,9 @@ def make_ports(broker: FakeBroker, history: PriceHistory, now: dt.datetime) -> t
         monotonic=clock.monotonic,
     )
     return ports, clock
+
+
+def expire_leases(store: MemoryStore, key: RunKey) -> None:
+    """Let the run's leases run out (as after a crash): its run lease and the account lock."""
+    store.expire_lease(key)
+    store.expire_lease(account_key(key))

@@ -9,7 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from run_fakes import FakeBroker, et, make_ports, make_settings
+from run_fakes import FakeBroker, et, expire_leases, make_ports, make_settings
 
 from rebalancer.portfolio.risk_state import RiskState, TradingState
 from rebalancer.run import RunStatus, run
@@ -74,7 +74,7 @@ def test_a_crash_at_any_step_resumes_to_the_same_portfolio_without_duplicates(
         run(settings, _ports(broker, store, crash_at=step), et(DAY))
     blocked = run(settings, _ports(broker, store), et(DAY, "09:36"))
     assert blocked.status is RunStatus.DUPLICATE  # the crashed run's lease is still live
-    store.expire_lease(KEY)
+    expire_leases(store, KEY)
     resumed = run(settings, _ports(broker, store), et(DAY, "09:50"))
     assert resumed.status is RunStatus.COMPLETED, resumed.report
     assert resumed.attempt == 2
@@ -148,7 +148,7 @@ def test_buys_still_open_from_the_crashed_attempt_are_reconciled_and_reported(tm
     assert journaled
     assert all(broker.orders[broker.by_client[c]].status.is_open for c in journaled)
     broker.fill_after_polls = 2  # they fill once the resumed run polls them
-    store.expire_lease(KEY)
+    expire_leases(store, KEY)
     resumed = run(settings, _ports(broker, store), et(DAY, "09:50"))
     assert resumed.status is RunStatus.COMPLETED, resumed.report
     buys = {o.client_order_id: o for o in resumed.outcomes if o.side.value == "buy"}
@@ -173,7 +173,7 @@ def test_a_resumed_run_sends_no_journaled_leg_while_the_risk_engine_halts(tmp_pa
     broker.submit_order = submit  # type: ignore[method-assign]
     halted = RiskState(tripped=TradingState.HALTED, trip_reason="drawdown-tripped")
     store.save_risk_state("paper", halted.to_dict())
-    store.expire_lease(KEY)
+    expire_leases(store, KEY)
     resumed = run(settings, _ports(broker, store), et(DAY, "09:50"))
     assert resumed.status is RunStatus.HALTED, resumed.report
     assert broker.orders == {}

@@ -13,6 +13,7 @@ an error, the alarm fires and the on-failure destination publishes the event to 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from rebalancer.aws.events import parse_rebalance_event
@@ -38,6 +39,14 @@ def alert_failure(runtime: StackRuntime, tel: Telemetry, what: str, err: Rebalan
     return {"status": "failed", "error": err.to_dict()}
 
 
+def remaining_seconds(context: Any) -> Callable[[], float] | None:
+    """The Lambda context's time left, which bounds and renews the run's leases (run/holds.py)."""
+    millis = getattr(context, "get_remaining_time_in_millis", None)
+    if not callable(millis):
+        return None
+    return lambda: float(millis()) / 1000.0
+
+
 def handle_rebalance(event: Any, context: Any, runtime: StackRuntime, tel: Telemetry) -> dict[str, Any]:
     from rebalancer.run import run
     from rebalancer.run.settings import NEW_YORK
@@ -53,6 +62,7 @@ def handle_rebalance(event: Any, context: Any, runtime: StackRuntime, tel: Telem
     try:
         settings = runtime.settings()
         ports = runtime.ports(owner=getattr(context, "aws_request_id", ""))
+        ports.remaining_s = remaining_seconds(context)
         now = ports.clock.now()
     except RebalancerError as err:
         return alert_failure(runtime, tel, "the run could not start", err)

@@ -25,6 +25,7 @@ class RunStatus(StrEnum):
     DATA_GATE_FAILED = "data-gate-failed"  # bars stale/missing/corrupt: no orders
     FAILED = "failed"  # a typed error stopped the run
     DUPLICATE = "duplicate"  # another invocation holds or finished this run: did nothing
+    ACCOUNT_BUSY = "account-busy"  # a run of another slot is trading the account: did nothing
 
     @property
     def places_orders(self) -> bool:
@@ -38,6 +39,7 @@ class RunStatus(StrEnum):
             RunStatus.HALTED,
             RunStatus.DATA_GATE_FAILED,
             RunStatus.FAILED,
+            RunStatus.ACCOUNT_BUSY,
         )
 
 

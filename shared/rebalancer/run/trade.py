@@ -8,6 +8,7 @@ Legs are journaled before they are sent; a resumed run reconciles them by client
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -23,7 +24,7 @@ from rebalancer.run.context import RunContext
 from rebalancer.run.data_gate import check_bars
 from rebalancer.run.decide import Decision, LoadedStrategy, decide, needed_symbols
 from rebalancer.run.execution import Executor
-from rebalancer.run.guards import SessionCalendar
+from rebalancer.run.guards import SessionCalendar, read_flag
 from rebalancer.run.on_target import Gap, off_target
 from rebalancer.run.prices import check_prices, live_prices, refuse
 from rebalancer.run.record import code_version
@@ -50,9 +51,16 @@ class Snapshot:
 
 class Trade:
     def __init__(
-        self, ctx: RunContext, strategies: list[LoadedStrategy], calendar: SessionCalendar, lookback: int
+        self,
+        ctx: RunContext,
+        strategies: list[LoadedStrategy],
+        calendar: SessionCalendar,
+        lookback: int,
+        *,
+        before_phase: Callable[[str], None] | None = None,
     ) -> None:
         self.ctx = ctx
+        self.before_phase = before_phase
         self.strategies = strategies
         self.calendar = calendar
         self.lookback = lookback
@@ -123,14 +131,31 @@ class Trade:
             outcome.message = f"planned {len(risk.approved.orders)} orders; none sent"
             return outcome
         self._cancel_stale(stale)
-        outcome.outcomes += self._sells(risk.approved, prices, risk.trading_state)
+        state = self._phase("sell", risk.trading_state)
+        outcome.outcomes += self._sells(risk.approved, prices, state)
         ctx.ports.on_step("sells-filled")
         # A resumed run reconciles the buys its crashed attempt journaled even when it plans none itself
         # (its own open buys block those symbols), so they are waited for and reported.
         if risk.approved.buys or (ctx.resumed and ctx.recorder.has("journal-buy.json")):
-            outcome.outcomes += self._buys(limited.weights, risk.approved, prices, assets, manual)
+            state = self._phase("buy", state)
+            allowed = risk.approved if state is TradingState.ACTIVE else replace(risk.approved, buys=())
+            outcome.outcomes += self._buys(limited.weights, allowed, prices, assets, manual)
             ctx.ports.on_step("buys-filled")
-        return self._conclude(outcome, risk, self._gaps(risk, assets))
+        return self._conclude(outcome, risk, self._gaps(risk, assets, state), state)
+
+    def _phase(self, phase: str, state: TradingState) -> TradingState:
+        """Before each submission phase: renew the leases (or stop) and re-read the halt flag, so a
+        `rebalancer halt` set mid-run stops the orders not yet sent."""
+        if self.before_phase is not None:
+            self.before_phase(phase)
+        flag, warning = read_flag(self.ctx.ports.halt_flag)
+        if warning:
+            self.ctx.warn(warning)
+        now = state.stricter(TradingState.from_flag(flag.value))
+        if now is not state:
+            self.ctx.flag = flag
+            self.ctx.warn(f"the halt flag changed to {flag.value} during the run: {phase}s {now.value}")
+        return now
 
     # -- reads --------------------------------------------------------------------------------
 
@@ -224,8 +249,8 @@ class Trade:
     def _run_legs(self, phase: str, fresh: list[Leg], *, hold: str = "") -> list[OrderOutcome]:
         """Journal then execute; a resumed run reuses the journaled legs and reconciles them.
 
-        `hold`: why this attempt may not send journaled legs the broker has never seen (they were
-        decided by the crashed attempt; the trading state now forbids them).
+        `hold`: why this attempt may not send legs the broker has never seen (journaled by a crashed
+        attempt, or planned before a halt flag set mid-run; the trading state now forbids them).
         """
         recorder = self.ctx.recorder
         journaled = recorder.load_legs(phase) if self.ctx.resumed else None
@@ -234,11 +259,11 @@ class Trade:
             recorder.save_legs(phase, legs)
         self.ctx.started_orders = self.ctx.started_orders or bool(legs)
         reconcile = journaled is not None
-        return self.executor.execute(legs, step=phase, reconcile=reconcile, hold=hold if reconcile else "")
+        return self.executor.execute(legs, step=phase, reconcile=reconcile, hold=hold)
 
     def _sells(self, approved: Plan, prices: dict[str, Decimal], state: TradingState) -> list[OrderOutcome]:
         # Full exits are sells of the exact held qty under our client_order_id (close_position has none).
-        hold = "trading is halted" if state is TradingState.HALTED else ""
+        hold = "trading is halted" if state is TradingState.HALTED else ""  # by risk or a mid-run flag
         return self._run_legs("sell", self._legs(approved.sells, prices), hold=hold)
 
     def _buys(
@@ -264,9 +289,9 @@ class Trade:
         hold = "" if approved.buys else "this attempt's plan approves no buys (trading state or limits)"
         return self._run_legs("buy", fresh, hold=hold)
 
-    def _gaps(self, risk: RiskDecision, assets: dict[str, AssetInfo]) -> list[Gap]:
+    def _gaps(self, risk: RiskDecision, assets: dict[str, AssetInfo], state: TradingState) -> list[Gap]:
         """Where the account is off its approved targets after the orders (run/on_target.py)."""
-        if risk.trading_state is TradingState.HALTED:
+        if state is TradingState.HALTED:
             return []
         with ThreadPoolExecutor(max_workers=2) as pool:
             account_f = pool.submit(self.broker.get_account)
@@ -285,18 +310,24 @@ class Trade:
             whole,
             tolerance=self.ctx.settings.execution.target_tolerance,
             min_order_notional=self.options.min_order_notional,
-            buys_allowed=risk.trading_state is TradingState.ACTIVE,
+            buys_allowed=state is TradingState.ACTIVE,
             equity=account.equity,
         )
         for gap in gaps:
             self.ctx.warn(f"off target: {gap.describe()}")
         return gaps
 
-    def _conclude(self, outcome: TradeOutcome, risk: RiskDecision, gaps: list[Gap]) -> TradeOutcome:
+    def _conclude(
+        self, outcome: TradeOutcome, risk: RiskDecision, gaps: list[Gap], state: TradingState
+    ) -> TradeOutcome:
         problems = [o for o in outcome.outcomes if not o.is_filled]
         filled = len(outcome.outcomes) - len(problems)
         if risk.trading_state is TradingState.HALTED:
             outcome.status, outcome.message = RunStatus.HALTED, "the risk engine halted trading: no orders"
+        elif state is TradingState.HALTED:
+            sent = sum(1 for o in outcome.outcomes if o.order is not None)
+            outcome.status = RunStatus.HALTED
+            outcome.message = f"the halt flag was set during the run: {sent} orders had been sent, no more"
         elif problems:
             outcome.status = RunStatus.PARTIAL
             outcome.message = f"{filled} of {len(outcome.outcomes)} orders filled; {len(problems)} did not"
@@ -309,7 +340,7 @@ class Trade:
             outcome.message = (
                 f"{filled} orders filled" if filled else "portfolio already on target: no orders"
             )
-            if risk.trading_state is TradingState.REDUCING:
+            if state is TradingState.REDUCING:
                 outcome.message += " (reducing: sells only)"
         return outcome
 

@@ -53,14 +53,33 @@ class LeaseRecord:
         )
 
 
+# Final statuses that placed no order: `rerun` (acquire_lease(reopen=True)) may take the day's run again.
+REOPENABLE = frozenset({"failed", "data-gate-failed", "halted", "skipped-late", "account-busy"})
+
+
 def decide_lease(
-    current: LeaseRecord | None, key: RunKey, owner: str, now: dt.datetime, ttl: dt.timedelta
+    current: LeaseRecord | None,
+    key: RunKey,
+    owner: str,
+    now: dt.datetime,
+    ttl: dt.timedelta,
+    *,
+    reopen: bool = False,
 ) -> tuple[LeaseOutcome, LeaseRecord | None]:
-    """The lease rule, shared by backends: the outcome and the record to store (None = keep current)."""
+    """The lease rule, shared by backends: the outcome and the record to store (None = keep current).
+
+    `reopen` (an operator's rerun): a run that finished with a status in REOPENABLE is taken again as
+    RESUMED (attempt + 1), so its journals are reconciled and no leg is ever placed twice.
+    """
     check_aware(now)
     expires = now + ttl
     if current is None:
         return LeaseOutcome(LeaseStatus.ACQUIRED, key, owner, 1, expires), LeaseRecord(owner, 1, expires)
+    if reopen and current.final_status in REOPENABLE:
+        attempt = current.attempt + 1
+        return LeaseOutcome(LeaseStatus.RESUMED, key, owner, attempt, expires), LeaseRecord(
+            owner, attempt, expires
+        )
     if current.final_status is not None:
         outcome = LeaseOutcome(
             LeaseStatus.COMPLETED, key, current.owner, current.attempt, None, current.final_status
@@ -72,6 +91,16 @@ def decide_lease(
     return LeaseOutcome(LeaseStatus.RESUMED, key, owner, attempt, expires), LeaseRecord(
         owner, attempt, expires
     )
+
+
+def extend_record(
+    current: LeaseRecord | None, key: RunKey, owner: str, expires_at: dt.datetime
+) -> LeaseRecord:
+    """The owner's unfinished lease with a new expiry (later: renew; now: release); else lease-lost."""
+    check_aware(expires_at)
+    if current is None or current.owner != owner or current.final_status is not None:
+        raise lease_lost(key, owner, current)
+    return LeaseRecord(owner, current.attempt, expires_at)
 
 
 def lease_lost(key: RunKey, owner: str, current: LeaseRecord | None) -> StateError:
@@ -95,12 +124,18 @@ class MemoryStore:
 
     # -- lease --------------------------------------------------------------------------------
 
-    def acquire_lease(self, key: RunKey, owner: str, now: dt.datetime, ttl: dt.timedelta) -> LeaseOutcome:
+    def acquire_lease(
+        self, key: RunKey, owner: str, now: dt.datetime, ttl: dt.timedelta, *, reopen: bool = False
+    ) -> LeaseOutcome:
         with self._lock:
-            outcome, record = decide_lease(self._leases.get(key), key, owner, now, ttl)
+            outcome, record = decide_lease(self._leases.get(key), key, owner, now, ttl, reopen=reopen)
             if record is not None:
                 self._leases[key] = record
             return outcome
+
+    def extend_lease(self, key: RunKey, owner: str, expires_at: dt.datetime) -> None:
+        with self._lock:
+            self._leases[key] = extend_record(self._leases.get(key), key, owner, expires_at)
 
     def complete_lease(self, key: RunKey, owner: str, status: str) -> None:
         with self._lock:
