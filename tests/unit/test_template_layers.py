@@ -10,7 +10,14 @@ from typing import Any
 import pytest
 
 from rebalancer_tools.local.cfn_yaml import load_template
-from rebalancer_tools.local.package_size import FunctionSize, main, measure, report
+from rebalancer_tools.local.package_size import (
+    FunctionSize,
+    library_layers,
+    library_report,
+    main,
+    measure,
+    report,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 PIN = re.compile(r"^([A-Za-z0-9_.\-\[\]]+)==([^\s;]+)$")
@@ -91,3 +98,28 @@ def test_package_size_command_exit_code(tmp_path: Path, capsys: pytest.CaptureFi
     assert main([str(ROOT / "template.yaml"), str(tmp_path)]) == 0
     assert "HealthCheckFunction" in capsys.readouterr().out
     assert report([FunctionSize("F", 10, (("L", 10),))], budget=25)[1]
+
+
+def _layer(tmp_path: Path, name: str, *packages: str) -> None:
+    for package in packages:
+        folder = tmp_path / name / "python" / package / "run"
+        folder.mkdir(parents=True)
+        (folder.parent / "__init__.py").write_text("")
+        (folder / "__init__.py").write_text("")
+
+
+def test_package_size_lists_the_library_layer_and_accepts_only_the_runtime(tmp_path: Path) -> None:
+    _layer(tmp_path, "SharedLayer", "rebalancer")
+    (tmp_path / "DepsLayer" / "python" / "numpy").mkdir(parents=True)
+    text, ok = library_report(library_layers(tmp_path))
+    assert ok
+    assert "SharedLayer holds 2 modules: rebalancer (run) ok" in text
+    assert "DepsLayer" not in text
+
+
+def test_package_size_fails_when_a_tool_package_reaches_the_layer(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _layer(tmp_path, "SharedLayer", "rebalancer", "rebalancer_tools")
+    assert main([str(ROOT / "template.yaml"), str(tmp_path)]) == 1
+    assert "NOT ONLY THE RUNTIME" in capsys.readouterr().out

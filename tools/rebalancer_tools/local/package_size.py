@@ -4,7 +4,9 @@
 
     python -m rebalancer_tools.local.package_size template.yaml .aws-sam/build
 
-It exits non-zero when a function would exceed the budget (default 200 MB, well under the hard limit).
+It exits non-zero when a function would exceed the budget (default 200 MB, well under the hard limit), and
+lists what the library layer holds: only the runtime package `rebalancer` may be there (the tools, research
+and emulator packages never ship to Lambda); anything else in it also fails the check.
 """
 
 from __future__ import annotations
@@ -65,6 +67,48 @@ def measure(template: dict[str, Any], build_dir: Path) -> list[FunctionSize]:
     return sizes
 
 
+RUNTIME_PACKAGE = "rebalancer"
+
+
+@dataclass(frozen=True)
+class LibraryLayer:
+    """The packages of a built layer that carries our library (the runtime package among them)."""
+
+    layer: str
+    packages: dict[str, tuple[str, ...]]  # top-level package -> its subpackages
+    modules: int
+
+    @property
+    def only_runtime(self) -> bool:
+        return set(self.packages) == {RUNTIME_PACKAGE}
+
+
+def library_layers(build_dir: Path) -> list[LibraryLayer]:
+    """Built layers holding the `rebalancer` package (under python/, as sam build lays a Python layer out)."""
+    found = []
+    for layer_dir in sorted(path for path in build_dir.iterdir() if path.is_dir()):
+        root = layer_dir / "python" if (layer_dir / "python").is_dir() else layer_dir
+        if not (root / RUNTIME_PACKAGE / "__init__.py").is_file():
+            continue
+        packages = {
+            pkg.name: tuple(sorted(sub.name for sub in pkg.iterdir() if (sub / "__init__.py").is_file()))
+            for pkg in sorted(root.iterdir())
+            if (pkg / "__init__.py").is_file()
+        }
+        modules = sum(1 for _ in root.rglob("*.py"))
+        found.append(LibraryLayer(layer_dir.name, packages, modules))
+    return found
+
+
+def library_report(layers: Sequence[LibraryLayer]) -> tuple[str, bool]:
+    lines = []
+    for layer in layers:
+        listing = "; ".join(f"{name} ({', '.join(subs)})" for name, subs in layer.packages.items())
+        verdict = "ok" if layer.only_runtime else f"NOT ONLY THE RUNTIME: expected only {RUNTIME_PACKAGE}"
+        lines.append(f"  {layer.layer} holds {layer.modules} modules: {listing} {verdict}")
+    return "\n".join(["library layer contents:", *lines]), all(layer.only_runtime for layer in layers)
+
+
 def report(sizes: Sequence[FunctionSize], budget: int) -> tuple[str, bool]:
     limit_mb, budget_mb = LAMBDA_UNZIPPED_LIMIT / _MB, budget / _MB
     lines = [f"unzipped package size (Lambda limit {limit_mb:.0f} MB; budget {budget_mb:.0f} MB):"]
@@ -88,8 +132,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--budget-mb", type=int, default=DEFAULT_BUDGET // _MB)
     args = parser.parse_args(argv)
     text, ok = report(measure(load_template(args.template), args.build_dir), args.budget_mb * _MB)
+    library_text, library_ok = library_report(library_layers(args.build_dir))
     print(text)
-    return 0 if ok else 1
+    print(library_text)
+    return 0 if ok and library_ok else 1
 
 
 if __name__ == "__main__":
