@@ -89,6 +89,7 @@ class OrderOutcome(Leg):
     error: str = ""  # the rejection or failure, with its code
     latency_s: float | None = None  # submit to final fill
     canceled_at_timeout: bool = False
+    adopted: bool = False  # its submission looked refused or lost; the broker had it: adopted
 
     @property
     def filled_qty(self) -> Decimal:
@@ -122,6 +123,7 @@ class OrderOutcome(Leg):
             "slippage_bps": None if self.slippage_bps is None else str(self.slippage_bps),
             "latency_s": None if self.latency_s is None else round(self.latency_s, 3),
             "canceled_at_timeout": self.canceled_at_timeout,
+            "adopted": self.adopted,
             "error": self.error,
         }
 

@@ -259,7 +259,14 @@ class Trade:
             recorder.save_legs(phase, legs)
         self.ctx.started_orders = self.ctx.started_orders or bool(legs)
         reconcile = journaled is not None
-        return self.executor.execute(legs, step=phase, reconcile=reconcile, hold=hold)
+        outcomes = self.executor.execute(legs, step=phase, reconcile=reconcile, hold=hold)
+        for o in outcomes:
+            if o.adopted:
+                self.ctx.warn(
+                    f"order {o.client_order_id} arrived at the broker after its submission looked "
+                    "refused or lost: adopted into the record"
+                )
+        return outcomes
 
     def _sells(self, approved: Plan, prices: dict[str, Decimal], state: TradingState) -> list[OrderOutcome]:
         # Full exits are sells of the exact held qty under our client_order_id (close_position has none).
