@@ -106,6 +106,7 @@ class FakeBroker:
         self.never_fill: set[str] = set()
         self.non_fractionable: set[str] = set()
         self.fill_after_polls = 0
+        self.partial_once: dict[str, Decimal] = {}  # symbol -> fraction its next order fills, then stalls
         self.check_buying_power = True  # refuse a buy costing more than the cash not yet reserved
         self._polls: dict[str, int] = {}
         self._ids = itertools.count(1)
@@ -187,7 +188,7 @@ class FakeBroker:
 
     def _fill(self, order_id: str) -> None:
         order = self.orders[order_id]
-        if order.symbol in self.never_fill or not order.status.is_open:
+        if order.symbol in self.never_fill or order.status is not OrderStatus.NEW:
             return
         price = self.prices[order.symbol]
         qty = (
@@ -195,11 +196,16 @@ class FakeBroker:
             if order.qty is not None
             else (order.notional / price).quantize(Decimal("1e-9"), ROUND_DOWN)
         )
+        status = OrderStatus.FILLED
+        fraction = self.partial_once.pop(order.symbol, None)
+        if fraction is not None:  # part fills now; the rest never does (until canceled)
+            qty = (qty * fraction).quantize(Decimal("1e-9"), ROUND_DOWN)
+            status = OrderStatus.PARTIALLY_FILLED
         sign = 1 if order.side is OrderSide.BUY else -1
         self.positions[order.symbol] = self.positions.get(order.symbol, Decimal(0)) + sign * qty
         self.cash -= sign * qty * price
         self.orders[order_id] = replace(
-            order, status=OrderStatus.FILLED, filled_qty=qty, filled_avg_price=price, filled_at=self.now
+            order, status=status, filled_qty=qty, filled_avg_price=price, filled_at=self.now
         )
 
     def get_order_by_client_id(self, client_order_id: str) -> Order | None:

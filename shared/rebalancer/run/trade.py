@@ -29,6 +29,7 @@ from rebalancer.run.on_target import Gap, off_target
 from rebalancer.run.prices import check_prices, live_prices, refuse
 from rebalancer.run.record import code_version
 from rebalancer.run.result import Leg, OrderOutcome, RunStatus
+from rebalancer.run.resume import Settled, settle
 from rebalancer.run.serialize import to_json
 
 
@@ -61,6 +62,7 @@ class Trade:
     ) -> None:
         self.ctx = ctx
         self.before_phase = before_phase
+        self.settled = Settled()
         self.strategies = strategies
         self.calendar = calendar
         self.lookback = lookback
@@ -81,6 +83,9 @@ class Trade:
     def run(self) -> TradeOutcome:
         ctx = self.ctx
         needed = needed_symbols(self.strategies)
+        # A resumed run first settles what earlier attempts sent, so it plans from what actually filled.
+        self.settled = settle(self.executor, ctx.recorder, resumed=ctx.resumed and not ctx.planning)
+        self._note_settled()
         snap = self._read(needed)
         # Read once: the state the risk engine uses is the one inputs.json records for replay.
         saved_state = ctx.ports.store.load_risk_state(ctx.settings.env)
@@ -94,7 +99,7 @@ class Trade:
         held = {p.symbol for p in snap.positions}
         assets = self._assets(set(decision.targets) | held)
         prices = self._live_prices(snap, set(decision.targets) | held)
-        own = [o for o in snap.open_orders if belongs_to_run(o.client_order_id, ctx.key)]
+        own = [o for o in snap.open_orders if belongs_to_run(o.client_order_id, ctx.key)]  # only if planning
         stale = [o for o in snap.open_orders if made_by_rebalancer(o.client_order_id) and o not in own]
         manual = [o for o in snap.open_orders if not made_by_rebalancer(o.client_order_id)]
         if manual:
@@ -126,7 +131,7 @@ class Trade:
         )
         ctx.recorder.put_json("plan.json", {"plan": plan.to_dict(), "risk": risk.to_dict(), "assets": assets})
         ctx.risk_state = risk.new_state
-        outcome = TradeOutcome(RunStatus.PLANNED, "", decision, risk)
+        outcome = TradeOutcome(RunStatus.PLANNED, "", decision, risk, list(self.settled.outcomes))
         if ctx.planning:
             outcome.message = f"planned {len(risk.approved.orders)} orders; none sent"
             return outcome
@@ -134,14 +139,21 @@ class Trade:
         state = self._phase("sell", risk.trading_state)
         outcome.outcomes += self._sells(risk.approved, prices, state)
         ctx.ports.on_step("sells-filled")
-        # A resumed run reconciles the buys its crashed attempt journaled even when it plans none itself
-        # (its own open buys block those symbols), so they are waited for and reported.
-        if risk.approved.buys or (ctx.resumed and ctx.recorder.has("journal-buy.json")):
+        if risk.approved.buys:
             state = self._phase("buy", state)
             allowed = risk.approved if state is TradingState.ACTIVE else replace(risk.approved, buys=())
             outcome.outcomes += self._buys(limited.weights, allowed, prices, assets, manual)
             ctx.ports.on_step("buys-filled")
         return self._conclude(outcome, risk, self._gaps(risk, assets, state), state)
+
+    def _note_settled(self) -> None:
+        settled, ctx = self.settled, self.ctx
+        if settled.outcomes:
+            ctx.started_orders = True
+            ctx.warn(f"settled {len(settled.outcomes)} orders of earlier attempts before planning")
+        for leg in settled.dropped:
+            ctx.warn(f"journaled leg {leg.client_order_id} was never sent: re-planned by this attempt")
+        self.ctx.ports.on_step("settled")
 
     def _phase(self, phase: str, state: TradingState) -> TradingState:
         """Before each submission phase: renew the leases (or stop) and re-read the halt flag, so a
@@ -236,7 +248,7 @@ class Trade:
         key = self.ctx.key
         return [
             Leg(
-                client_order_id(key, o.symbol, o.side, 1),
+                client_order_id(key, o.symbol, o.side, self.settled.attempt_for(o.symbol, o.side)),
                 o.symbol,
                 o.side,
                 o.qty,
@@ -247,19 +259,13 @@ class Trade:
         ]
 
     def _run_legs(self, phase: str, fresh: list[Leg], *, hold: str = "") -> list[OrderOutcome]:
-        """Journal then execute; a resumed run reuses the journaled legs and reconciles them.
+        """Journal (after the earlier attempts' legs the broker has: run/resume.py), then execute.
 
-        `hold`: why this attempt may not send legs the broker has never seen (journaled by a crashed
-        attempt, or planned before a halt flag set mid-run; the trading state now forbids them).
+        `hold`: why this attempt may not send these legs (a halt flag set mid-run).
         """
-        recorder = self.ctx.recorder
-        journaled = recorder.load_legs(phase) if self.ctx.resumed else None
-        legs = journaled if journaled is not None else fresh
-        if journaled is None:
-            recorder.save_legs(phase, legs)
-        self.ctx.started_orders = self.ctx.started_orders or bool(legs)
-        reconcile = journaled is not None
-        outcomes = self.executor.execute(legs, step=phase, reconcile=reconcile, hold=hold)
+        self.ctx.recorder.save_legs(phase, self.settled.journal(phase, fresh))
+        self.ctx.started_orders = self.ctx.started_orders or bool(fresh)
+        outcomes = self.executor.execute(fresh, step=phase, hold=hold)
         for o in outcomes:
             if o.adopted:
                 self.ctx.warn(
@@ -281,20 +287,17 @@ class Trade:
         assets: dict[str, AssetInfo],
         manual: list[Order],
     ) -> list[OrderOutcome]:
-        fresh: list[Leg] = []
-        if not (self.ctx.resumed and self.ctx.recorder.has("journal-buy.json")):
-            with ThreadPoolExecutor(max_workers=2) as pool:
-                account_f = pool.submit(self.broker.get_account)
-                positions_f = pool.submit(self.broker.get_positions)
-                account, positions = account_f.result(), positions_f.result()
-            buys = plan_buys(weights, account, positions, prices, assets, self.options, open_orders=manual)
-            capped = cap_to_approved(buys.buys, approved.buys)
-            self.ctx.recorder.put_json(
-                "buys.json", {"account": account, "positions": positions, "plan": buys.to_dict()}
-            )
-            fresh = self._legs(tuple(capped), prices)
-        hold = "" if approved.buys else "this attempt's plan approves no buys (trading state or limits)"
-        return self._run_legs("buy", fresh, hold=hold)
+        # Sized from the account after the sells: the budget is what actually filled.
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            account_f = pool.submit(self.broker.get_account)
+            positions_f = pool.submit(self.broker.get_positions)
+            account, positions = account_f.result(), positions_f.result()
+        buys = plan_buys(weights, account, positions, prices, assets, self.options, open_orders=manual)
+        capped = cap_to_approved(buys.buys, approved.buys)
+        self.ctx.recorder.put_json(
+            "buys.json", {"account": account, "positions": positions, "plan": buys.to_dict()}
+        )
+        return self._run_legs("buy", self._legs(tuple(capped), prices))
 
     def _gaps(self, risk: RiskDecision, assets: dict[str, AssetInfo], state: TradingState) -> list[Gap]:
         """Where the account is off its approved targets after the orders (run/on_target.py)."""
@@ -327,7 +330,10 @@ class Trade:
     def _conclude(
         self, outcome: TradeOutcome, risk: RiskDecision, gaps: list[Gap], state: TradingState
     ) -> TradeOutcome:
-        problems = [o for o in outcome.outcomes if not o.is_filled]
+        # Earlier attempts' legs are reported, but their fills are already in the positions the new plan
+        # started from: only this attempt's legs (and the on-target check) decide the status.
+        earlier = {o.client_order_id for o in self.settled.outcomes}
+        problems = [o for o in outcome.outcomes if not o.is_filled and o.client_order_id not in earlier]
         filled = len(outcome.outcomes) - len(problems)
         if risk.trading_state is TradingState.HALTED:
             outcome.status, outcome.message = RunStatus.HALTED, "the risk engine halted trading: no orders"
