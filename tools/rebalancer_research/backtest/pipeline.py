@@ -19,8 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from rebalancer.market.history import PriceHistory, day_to_date
-from rebalancer.portfolio.combine import combine_histories
+from rebalancer.portfolio.combine import check_allocations, combine_histories
 from rebalancer.symphony.evaluator import evaluate
 from rebalancer.symphony.weights import WeightHistory
 from rebalancer_research.backtest.attribution import COSTS, UNATTRIBUTED, contributions
@@ -53,6 +55,21 @@ def combined_weights(
     strategies: Sequence[LoadedStrategy], per_strategy: dict[str, WeightHistory]
 ) -> WeightHistory:
     return combine_histories(per_strategy, {item.name: item.allocation for item in strategies})
+
+
+def streamed_weights(strategies: Sequence[LoadedStrategy], history: PriceHistory) -> WeightHistory:
+    """`combined_weights(strategies, evaluate_all(strategies, history))`, evaluating one strategy at a time:
+    memory holds the combined matrix and one strategy's weights, not every strategy's (sweeps, screens
+    and wide universes, bench/scale_bench.py). Same sums in the same order, so the same numbers."""
+    shares = check_allocations({s.name: s.allocation for s in strategies}, {s.name: s for s in strategies})
+    by_name = {s.name: s for s in strategies}
+    symbols = tuple(sorted({symbol for name in shares for symbol in by_name[name].symphony.holdings}))
+    column = {symbol: i for i, symbol in enumerate(symbols)}
+    combined = np.zeros((len(history.dates), len(symbols)))
+    for name, share in shares.items():
+        weights = evaluate(by_name[name].symphony, history)
+        combined[:, [column[s] for s in weights.symbols]] += share * weights.weights
+    return WeightHistory(history.dates, symbols, combined)
 
 
 def _standalone(weights: WeightHistory, history: PriceHistory, options: BacktestOptions) -> dict[str, Any]:

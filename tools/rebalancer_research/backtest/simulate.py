@@ -118,19 +118,25 @@ def calendar_rows(dates: DateArray, rebalance: Rebalance) -> BoolArray:
     return first
 
 
-def _price_ratios(prices: PriceHistory, execution: str) -> tuple[FloatMatrix, FloatMatrix]:
+def _price_ratios(
+    history: PriceHistory, symbols: tuple[str, ...], rows: slice, execution: str
+) -> tuple[FloatMatrix, FloatMatrix]:
     """Per-symbol growth from the previous close to the trade, and from the trade to the close.
 
-    Closes are forward-filled over gaps (a missing session trades at the last known price).
+    Closes are forward-filled over gaps (a missing session trades at the last known price). Built for
+    wide, long histories: one copy of the window's closes becomes `pre` in place, and in `close` mode
+    `post` is a read-only view of ones (no trade-to-close move), so 500 symbols x 16,000 sessions cost
+    one matrix here, not five (bench/scale_bench.py).
     """
-    close = forward_filled(prices.close)
-    prev = np.vstack([close[:1], close[:-1]])
+    columns = [history.symbols.index(s) for s in symbols]
+    close = _forward_fill_inplace(history.close[rows][:, columns])
     with np.errstate(invalid="ignore", divide="ignore"):
         if execution == "close":  # the whole day's move comes before the trade at the close
-            pre = close / prev
-            post = np.ones(close.shape)
+            pre = _divide_by_previous_row_inplace(close)
+            post: FloatMatrix = np.broadcast_to(np.float64(1.0), close.shape)
         else:
-            opens = prices.open if prices.open is not None else prev
+            prev = np.vstack([close[:1], close[:-1]])
+            opens = history.open[rows][:, columns] if history.open is not None else prev
             execution_price = np.where(np.isfinite(opens), opens, prev)
             pre = execution_price / prev
             post = close / execution_price
@@ -138,6 +144,25 @@ def _price_ratios(prices: PriceHistory, execution: str) -> tuple[FloatMatrix, Fl
     pre[~np.isfinite(pre)] = 1.0  # before a symbol's first price (never held there)
     pre[0] = 1.0
     return pre, post
+
+
+def _divide_by_previous_row_inplace(values: FloatMatrix, block: int = 512) -> FloatMatrix:
+    """values[t] /= values[t - 1] for t >= 1, in place. Walked from the last row back in blocks, so every
+    divisor is still the original row and numpy buffers one block, not the matrix."""
+    stop = len(values)
+    while stop > 1:
+        start = max(1, stop - block)
+        np.divide(values[start:stop], values[start - 1 : stop - 1], out=values[start:stop])
+        stop = start
+    return values
+
+
+def _forward_fill_inplace(values: FloatMatrix) -> FloatMatrix:
+    """forward_filled on an array the caller owns: only the columns with a gap are filled."""
+    gaps = ~np.isfinite(values).all(axis=0)
+    for column in np.flatnonzero(gaps):
+        values[:, column] = forward_filled(values[:, column : column + 1])[:, 0]
+    return values
 
 
 def forward_filled(values: FloatMatrix) -> FloatMatrix:
@@ -159,17 +184,27 @@ def simulate(weights: WeightsLike, history: PriceHistory, options: BacktestOptio
             hint="evaluate the symphony on the same PriceHistory you simulate with",
         )
     first, last = simulation_window(weights, history, options)
-    prices = history.select(weights.symbols).rows(first, last + 1)
+    symbols = tuple(sorted(set(weights.symbols)))
+    missing = [s for s in symbols if s not in history.symbols]
+    if missing:
+        raise DataError(
+            f"no price data for {', '.join(missing)}",
+            code="symbol-missing",
+            hint="add the missing SYMBOL.csv files to the data directory or fetch them",
+        )
     w = np.asarray(weights.weights, dtype=np.float64)[first : last + 1]
-    dates = prices.dates
-    pre, post = _price_ratios(prices, options.execution)
+    dates = history.dates[first : last + 1]
+    pre, post = _price_ratios(history, symbols, slice(first, last + 1), options.execution)
     lag = 1 if options.execution == "open" else 0
     # Decision row in force on each day (in open mode: the previous day's decision).
     decision = np.arange(len(dates)) - lag
     tradable = _valid_rows(w) & calendar_rows(dates, options.rebalance)
     may_trade = np.zeros(len(dates), dtype=np.bool_)
     may_trade[lag:] = tradable[: len(dates) - lag]
-    targets = np.nan_to_num(w[np.maximum(decision, 0)])
+    if lag == 0 and np.isfinite(w).all():
+        targets = w  # each day's own decision, all defined: the weights themselves (read-only), no copy
+    else:
+        targets = np.nan_to_num(w[np.maximum(decision, 0)], copy=False)  # the indexing made the copy
     path = run_sessions(targets, may_trade, pre, post, options)
     # The decision in force: the last one traded to (forward-filled), -1 before the first trade.
     traded_rows = np.where(path.traded_today, np.arange(len(dates)), -1)
@@ -177,7 +212,7 @@ def simulate(weights: WeightsLike, history: PriceHistory, options: BacktestOptio
     in_force = np.where(last_trade >= 0, decision[np.maximum(last_trade, 0)] + first, -1)
     return BacktestResult(
         dates=dates,
-        symbols=prices.symbols,
+        symbols=symbols,
         equity=path.equity,
         holdings=path.holdings,
         traded=path.traded,

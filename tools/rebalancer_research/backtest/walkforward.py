@@ -2,8 +2,9 @@
 
 Every grid point is evaluated once over the whole history (the engine is causal, so one evaluation
 serves every window); then, window by window, each point is simulated in-sample and out-of-sample,
-the best in-sample point (by `metric`) is chosen and its out-of-sample result reported. Work is spread
-over processes (concurrent.futures.ProcessPoolExecutor).
+the best in-sample point (by `metric`) is chosen and its out-of-sample result reported. Work fans out
+through Dask (rebalancer_research.fanout: an embedded local cluster of `jobs` processes, or an existing
+scheduler); `jobs` 1 runs in this process. A grid point whose evaluation fails is reported and left out.
 
     >>> grid = parse_grid(["spy-overbought=75,79,83", "bull-window=150,200"])
     >>> len(grid_points(grid))
@@ -15,10 +16,10 @@ over processes (concurrent.futures.ProcessPoolExecutor).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import itertools
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,14 +31,13 @@ from rebalancer.symphony.weights import WeightHistory
 from rebalancer_research.backtest.inputs import StrategySpec, load_strategies
 from rebalancer_research.backtest.metrics import daily_returns, performance
 from rebalancer_research.backtest.options import BacktestOptions
-from rebalancer_research.backtest.pipeline import combined_weights, evaluate_all
+from rebalancer_research.backtest.pipeline import streamed_weights
 from rebalancer_research.backtest.simulate import simulate, simulation_window
+from rebalancer_research.fanout import FanOutSettings, TaskFailure, fan_out
 
 METRICS = ("sharpe", "sortino", "calmar", "total_return", "annualized_return", "max_drawdown")
 Params = dict[str, float]
 Window = tuple[int, int, int, int]  # in-sample first/last row, out-of-sample first/last row
-
-_HISTORY: PriceHistory | None = None  # set once per worker process by _init_worker
 
 
 def parse_grid(items: Iterable[str]) -> dict[str, list[float]]:
@@ -70,6 +70,7 @@ class WalkForwardSettings:
     out_of_sample: int = 252  # sessions (about one year); windows roll forward by this much
     metric: str = "sharpe"
     jobs: int = 1
+    scheduler: str | None = None  # a Dask scheduler address; None embeds a local cluster of `jobs`
 
     def __post_init__(self) -> None:
         if self.metric not in METRICS:
@@ -95,33 +96,12 @@ def windows(first: int, last: int, settings: WalkForwardSettings) -> list[Window
     return out
 
 
-def _init_worker(history: PriceHistory) -> None:
-    global _HISTORY
-    _HISTORY = history
-
-
-def _history() -> PriceHistory:
-    assert _HISTORY is not None, "worker not initialized"
-    return _HISTORY
-
-
-def _evaluate_point(specs: Sequence[StrategySpec], params: Params, history: PriceHistory) -> WeightHistory:
-    strategies = load_strategies(specs, params)
-    return combined_weights(strategies, evaluate_all(strategies, history))
-
-
-def _evaluate_in_worker(specs: Sequence[StrategySpec], params: Params) -> WeightHistory:
-    return _evaluate_point(specs, params, _history())
-
-
-def _simulate_in_worker(
-    weights: WeightHistory, spans: Sequence[Window], options: BacktestOptions
-) -> list[dict[str, Any]]:
-    return _simulate_windows(weights, spans, options, _history())
+def _evaluate_point(specs: Sequence[StrategySpec], history: PriceHistory, params: Params) -> WeightHistory:
+    return streamed_weights(load_strategies(specs, params), history)
 
 
 def _simulate_windows(
-    weights: WeightHistory, spans: Sequence[Window], options: BacktestOptions, history: PriceHistory
+    spans: Sequence[Window], options: BacktestOptions, history: PriceHistory, weights: WeightHistory
 ) -> list[dict[str, Any]]:
     out = []
     for is_first, is_last, oos_first, oos_last in spans:
@@ -196,37 +176,36 @@ def walk_forward(
     grid: Mapping[str, Sequence[float]],
     settings: WalkForwardSettings,
     options: BacktestOptions,
+    *,
+    progress: bool = False,
 ) -> dict[str, Any]:
     """The walk-forward report (JSON-able): per window the chosen point, in- and out-of-sample metrics."""
-    points = grid_points(grid)
-    executor: Executor | None = None
-    if settings.jobs > 1:
-        executor = ProcessPoolExecutor(settings.jobs, initializer=_init_worker, initargs=(history,))
-    try:
-        if executor is None:
-            weights = [_evaluate_point(specs, p, history) for p in points]
-        else:
-            weights = list(executor.map(_evaluate_in_worker, itertools.repeat(specs), points))
-        bounds = [simulation_window(w, history, options) for w in weights]
-        first = max(lo for lo, _ in bounds)
-        last = min(hi for _, hi in bounds)
-        spans = windows(first, last, settings)
-        if not spans:
-            raise ConfigError(
-                f"{last - first + 1} sessions are too few for one window",
-                code="walkforward-too-short",
-                hint="shorten --in-sample / --out-of-sample or use a longer history",
-            )
-        if executor is None:
-            per_point = [_simulate_windows(w, spans, options, history) for w in weights]
-        else:
-            jobs = executor.map(
-                _simulate_in_worker, weights, itertools.repeat(spans), itertools.repeat(options)
-            )
-            per_point = list(jobs)
-    finally:
-        if executor is not None:
-            executor.shutdown()
+    fan = FanOutSettings(scheduler=settings.scheduler, workers=settings.jobs, progress=progress)
+    evaluated = fan_out(functools.partial(_evaluate_point, tuple(specs)), grid_points(grid), history, fan)
+    failures = [{"params": r.item, "error": r.error} for r in evaluated if isinstance(r, TaskFailure)]
+    kept = [
+        (p, w) for p, w in zip(grid_points(grid), evaluated, strict=True) if not isinstance(w, TaskFailure)
+    ]
+    if not kept:
+        raise ConfigError(
+            f"every grid point failed; the first: {failures[0]['error']}",
+            code="walkforward-failed",
+            hint="check the grid's parameter names and values against the symphony's :parameters",
+        )
+    points = [p for p, _ in kept]
+    weights = [w for _, w in kept]
+    bounds = [simulation_window(w, history, options) for w in weights]
+    first = max(lo for lo, _ in bounds)
+    last = min(hi for _, hi in bounds)
+    spans = windows(first, last, settings)
+    if not spans:
+        raise ConfigError(
+            f"{last - first + 1} sessions are too few for one window",
+            code="walkforward-too-short",
+            hint="shorten --in-sample / --out-of-sample or use a longer history",
+        )
+    simulated = fan_out(functools.partial(_simulate_windows, tuple(spans), options), weights, history, fan)
+    per_point = [_window_results(r) for r in simulated]
     metric = settings.metric
     chosen = [_choose([p[i] for p in per_point], metric) for i in range(len(spans))]
     reports = [
@@ -250,7 +229,18 @@ def walk_forward(
             "out_of_sample_mean": _mean(oos_scores),
             "out_of_sample_stitched": _stitched(per_point, chosen),
         },
+        "failures": failures,
     }
+
+
+def _window_results(result: list[dict[str, Any]] | TaskFailure[WeightHistory]) -> list[dict[str, Any]]:
+    if isinstance(result, TaskFailure):  # simulation of valid weights does not fail on bad input
+        raise ConfigError(
+            f"a walk-forward simulation failed: {result.error}",
+            code="walkforward-failed",
+            hint="rerun with --jobs 1 to see it in this process, and report it with the command",
+        )
+    return result
 
 
 def _mean(values: Sequence[float | None]) -> float | None:

@@ -93,12 +93,18 @@ def synthetic_market(
     dates = nyse_sessions(end, sessions)
     factors = _factors(seed, sessions + 1)
     wanted = sorted(set(public_symbols() if symbols is None else symbols))
+    # Filled column by column, keeping only the underlyings' returns: a wide market (500 symbols x 16,000
+    # sessions) then peaks at its own two matrices instead of five.
+    underlyings = {spec.underlying for spec in map(spec_of, wanted) if isinstance(spec, Levered)}
     returns: dict[str, FloatArray] = {}
-    closes = {s: _prices(s, seed, factors, returns) for s in wanted}
-    close = np.column_stack([closes[s][1:] for s in wanted])
-    previous = np.column_stack([closes[s][:-1] for s in wanted])
-    daily = np.column_stack([returns[s][1:] for s in wanted])
-    opened = previous * (1.0 + factors.gap_share[1:, None] * daily)
+    close = np.empty((sessions, len(wanted)))
+    opened = np.empty((sessions, len(wanted)))
+    for column, symbol in enumerate(wanted):
+        prices = _prices(symbol, seed, factors, returns)
+        close[:, column] = prices[1:]
+        opened[:, column] = prices[:-1] * (1.0 + factors.gap_share[1:] * returns[symbol][1:])
+        if symbol not in underlyings:
+            del returns[symbol]
     return PriceHistory(dates, tuple(wanted), close, opened)
 
 

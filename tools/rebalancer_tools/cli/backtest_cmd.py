@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from rebalancer_research.backtest.options import BacktestOptions, parse_rebalanc
 from rebalancer_research.backtest.pipeline import run_backtest, write_outputs
 from rebalancer_research.backtest.tables import backtest_table, walkforward_table
 from rebalancer_research.backtest.walkforward import METRICS, WalkForwardSettings, parse_grid, walk_forward
+from rebalancer_tools.cli.fanout_args import add_fan_out_options
 
 
 def _date(text: str) -> dt.date:
@@ -77,7 +77,7 @@ def register(subparsers: Any) -> None:
         "--out-of-sample", type=int, default=252, help="sessions per out-of-sample window (252)"
     )
     walk.add_argument("--metric", choices=METRICS, default="sharpe", help="in-sample selection metric")
-    walk.add_argument("--jobs", type=int, default=min(4, os.cpu_count() or 1), help="worker processes")
+    add_fan_out_options(walk)
     walk.set_defaults(func=run_walkforward_command)
 
 
@@ -136,13 +136,15 @@ def run_walkforward_command(args: argparse.Namespace) -> int:
             hint="give --grid NAME=V1,V2,... for parameters the symphony declares in :parameters",
             where="--grid",
         )
-    settings = WalkForwardSettings(args.in_sample, args.out_of_sample, args.metric, args.jobs)
+    settings = WalkForwardSettings(
+        args.in_sample, args.out_of_sample, args.metric, args.jobs, scheduler=args.scheduler
+    )
     specs = strategy_specs(args.strategy, args.allocation)
     grid = parse_grid(args.grid)
     strategies = load_strategies(specs)
     _check_declared(strategies, grid)
     history = load_market(needed_symbols(strategies, None), args.data)
-    report = walk_forward(specs, history, grid, settings, _options(args))
+    report = walk_forward(specs, history, grid, settings, _options(args), progress=not args.no_progress)
     print(json.dumps(report, indent=2) if args.format == "json" else walkforward_table(report))
     return 0
 

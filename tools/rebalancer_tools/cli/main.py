@@ -18,6 +18,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "run_cmd",
     "signals_cmd",
     "backtest_cmd",
+    "research_cmd",
     "ops_cmd",
     "invoke_cmd",
     "demo_cmd",
