@@ -71,7 +71,9 @@ def handle_rebalance(event: Any, context: Any, runtime: StackRuntime, tel: Telem
     tel.logger.set_correlation_id(run_id)
     tel.logger.info("run starting", extra={"scheduled_time": str(ev.scheduled_time), "dry_run": ev.dry_run})
     try:
-        result = run(settings, ports, now, scheduled_at=ev.scheduled_time, plan_only=ev.dry_run)
+        result = run(
+            settings, ports, now, scheduled_at=ev.scheduled_time, plan_only=ev.dry_run, rerun=ev.rerun
+        )
     except RebalancerError as err:
         return alert_failure(runtime, tel, f"run {run_id} stopped", err)
     add_run_metrics(tel.metrics, result, time.monotonic() - started)

@@ -36,14 +36,21 @@ def run(
     *,
     scheduled_at: dt.datetime | None = None,
     plan_only: bool = False,
+    rerun: bool = False,
 ) -> RunResult:
-    """Run one rebalance (or, with plan_only, everything up to sending orders)."""
+    """Run one rebalance (or, with plan_only, everything up to sending orders).
+
+    `rerun` (an operator's `rebalancer rerun`, or an event with "rerun": true): a new attempt of today's
+    run after one that ended without orders (data gate, failure, halt, late skip: state.memory.REOPENABLE)
+    or crashed; allowed until the market closes, whatever `max_delay`. A completed or partial run is
+    never run again, and a resumed attempt reconciles every journaled leg, so no order is duplicated.
+    """
     settings = config if isinstance(config, RunSettings) else settings_from(config)
     check_aware(now)
     slot = settings.schedule.slot + ("-plan" if plan_only else "")
     key = RunKey(settings.env, now.astimezone(NEW_YORK).date(), slot)
     ctx = RunContext(settings, ports, key, now, plan_only, RunRecorder(ports.store, key.run_id))
-    return _Runner(ctx, scheduled_at).go()
+    return _Runner(ctx, scheduled_at, rerun).go()
 
 
 def settings_from(config: Any) -> RunSettings:
@@ -51,6 +58,9 @@ def settings_from(config: Any) -> RunSettings:
 
     settings: RunSettings = settings_from_config(config)
     return settings
+
+
+_PLACED = frozenset(s.value for s in RunStatus if s.places_orders)
 
 
 class _Runner:
@@ -83,8 +93,13 @@ class _Runner:
         calendar = fetch_calendar(ctx.ports.broker, ctx.key.session_date, lookback)
         if calendar.session is None:
             return self.finish(RunStatus.NO_SESSION, f"{ctx.key.session_date} is not a trading session")
-        window = check_window(ctx.now, calendar.session, ctx.settings.schedule, self.scheduled_at)
+        window = check_window(
+            ctx.now, calendar.session, ctx.settings.schedule, self.scheduled_at, rerun=self.rerun
+        )
         if not window.ok:
+            finished = self._finished_status()
+            if finished is not None:  # a late redelivery of a finished run: nothing to say
+                return self._duplicate(f"already finished ({finished})")
             return self.finish(RunStatus.SKIPPED_LATE, f"skipped: {window.reason}")
         if not ctx.planning:
             busy = self._take_account()
@@ -96,6 +111,14 @@ class _Runner:
                 return duplicate
         self.trade = Trade(ctx, strategies, calendar, lookback, before_phase=self.holds.renew).run()
         return self.finish(self.trade.status, self.trade.message)
+
+    def _finished_status(self) -> str | None:
+        """The status this run key finished with, when it placed orders (completed or partial)."""
+        ctx = self.ctx
+        for entry in ctx.ports.store.recent_runs(ctx.settings.env, limit=50):
+            if entry.run_id == ctx.key.run_id and entry.status in _PLACED:
+                return entry.status
+        return None
 
     def _take_account(self) -> RunResult | None:
         """One trader per account: the lock every slot's run takes (run/holds.py)."""
