@@ -100,3 +100,23 @@ def test_a_position_price_far_from_the_live_price_is_refused() -> None:
     [problem] = check_prices(close, {"SPY": Decimal("5")}, live, Decimal(3))
     assert "position" in problem.detail
     assert "501" in problem.detail
+
+
+def test_a_whole_share_buy_refused_for_buying_power_is_re_sized_smaller(tmp_path: Path) -> None:
+    """The price jumps 6% between the quote and the buy: the refused quantity is re-sized, not retried."""
+    broker = FakeBroker(_prices())
+    broker.non_fractionable = {"GLD", "TLT", "SPY", "BIL"}
+    now = et(DAY)
+    ports, _ = make_ports(broker, HISTORY, now)
+
+    def gap_after_the_quote(step: str) -> None:
+        if step == "stale-canceled":
+            for symbol in broker.prices:
+                broker.prices[symbol] = (broker.prices[symbol] * Decimal("1.06")).quantize(Decimal("0.01"))
+
+    ports.on_step = gap_after_the_quote
+    result = run(make_settings(tmp_path), ports, now)
+    assert [o for o in result.outcomes if o.order is None] == [], result.report
+    assert all(o.is_filled for o in result.outcomes), result.report
+    assert any("re-sized" in w for w in result.warnings)
+    assert broker.cash >= 0

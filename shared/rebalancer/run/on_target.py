@@ -15,11 +15,12 @@ target counts.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from rebalancer.portfolio.plan_model import NOTIONAL_QUANTUM
+from rebalancer.broker.models import Account, Position
+from rebalancer.portfolio.plan_model import NOTIONAL_QUANTUM, PlanOptions
 
 
 @dataclass(frozen=True)
@@ -60,3 +61,29 @@ def off_target(
         if over or (under and buys_allowed):
             gaps.append(Gap(symbol, value, target, allowed))
     return gaps
+
+
+def account_gaps(  # noqa: PLR0917 (the account, its positions and the plan, in that order)
+    account: Account,
+    positions: Sequence[Position],
+    weights: Mapping[str, Decimal],
+    fractionable: Mapping[str, bool],
+    order_prices: Mapping[str, Decimal],
+    options: PlanOptions,
+    *,
+    tolerance: Decimal,
+    buys_allowed: bool,
+) -> list[Gap]:
+    """off_target for an account after its orders: one share of a whole-share asset is tolerated."""
+    whole = {p.symbol: p.current_price for p in positions if not fractionable.get(p.symbol, True)}
+    whole.update({s: p for s, p in order_prices.items() if not fractionable.get(s, True)})
+    return off_target(
+        weights,
+        account.equity * (1 - options.cash_buffer),
+        {p.symbol: p.market_value for p in positions if p.qty > 0},
+        whole,
+        tolerance=tolerance,
+        min_order_notional=options.min_order_notional,
+        buys_allowed=buys_allowed,
+        equity=account.equity,
+    )

@@ -17,7 +17,6 @@ ever reused for a second order and no quantity is traded twice.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 
 from rebalancer.broker.models import OrderSide
@@ -35,12 +34,18 @@ class Settled:
     dropped: list[Leg] = field(default_factory=list)  # journaled, never seen by the broker
 
     def attempt_for(self, symbol: str, side: OrderSide) -> int:
-        """The leg number of this run's next order in (symbol, side): 1 + the ones the broker has."""
-        used = Counter((o.symbol, o.side) for o in self.outcomes)
-        return used[(symbol, side)] + 1
+        """The leg number of this run's next order in (symbol, side): above every one the broker has."""
+        used = [leg_number(o.client_order_id) for o in self.outcomes if (o.symbol, o.side) == (symbol, side)]
+        return max(used, default=0) + 1
 
     def journal(self, phase: str, fresh: list[Leg]) -> list[Leg]:
         return self.kept.get(phase, []) + fresh
+
+
+def leg_number(client_id: str) -> int:
+    """The n of an id ending in -s<n> or -b<n> (run/client_ids.py)."""
+    tail = client_id.rsplit("-", 1)[-1]
+    return int(tail[1:]) if tail[1:].isdigit() else 1
 
 
 def settle(executor: Executor, recorder: RunRecorder, *, resumed: bool) -> Settled:

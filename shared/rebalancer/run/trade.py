@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
-from rebalancer.broker.models import Account, AssetInfo, Order, OrderSide, Position
+from rebalancer.broker.models import Account, AssetInfo, Order, Position
 from rebalancer.market.history import PriceHistory
 from rebalancer.portfolio.plan import PlanOptions, plan_buys, plan_orders
 from rebalancer.portfolio.plan_model import Plan, PlannedOrder
@@ -25,9 +25,10 @@ from rebalancer.run.data_gate import check_bars
 from rebalancer.run.decide import Decision, LoadedStrategy, decide, needed_symbols
 from rebalancer.run.execution import Executor
 from rebalancer.run.guards import SessionCalendar, read_flag
-from rebalancer.run.on_target import Gap, off_target
+from rebalancer.run.on_target import Gap, account_gaps
 from rebalancer.run.prices import check_prices, live_prices, refuse
 from rebalancer.run.record import code_version
+from rebalancer.run.resize import cap_to_approved, resize_refused
 from rebalancer.run.result import Leg, OrderOutcome, RunStatus
 from rebalancer.run.resume import Settled, settle
 from rebalancer.run.serialize import to_json
@@ -297,7 +298,22 @@ class Trade:
         self.ctx.recorder.put_json(
             "buys.json", {"account": account, "positions": positions, "plan": buys.to_dict()}
         )
-        return self._run_legs("buy", self._legs(tuple(capped), prices))
+        legs = self._legs(tuple(capped), prices)
+        outcomes, notes = resize_refused(
+            self._run_legs("buy", legs),
+            broker=self.broker,
+            market_data=self.ctx.ports.market_data,
+            executor=self.executor,
+            next_id=lambda o: client_order_id(
+                self.ctx.key, o.symbol, o.side, self.settled.attempt_for(o.symbol, o.side) + 1
+            ),
+            journal=lambda extra: self.ctx.recorder.save_legs(
+                "buy", self.settled.journal("buy", legs + extra)
+            ),
+        )
+        for note in notes:
+            self.ctx.warn(note)
+        return outcomes
 
     def _gaps(self, risk: RiskDecision, assets: dict[str, AssetInfo], state: TradingState) -> list[Gap]:
         """Where the account is off its approved targets after the orders (run/on_target.py)."""
@@ -307,21 +323,15 @@ class Trade:
             account_f = pool.submit(self.broker.get_account)
             positions_f = pool.submit(self.broker.get_positions)
             account, positions = account_f.result(), positions_f.result()
-        whole = {
-            p.symbol: p.current_price
-            for p in positions
-            if p.symbol in assets and not assets[p.symbol].fractionable
-        }
-        whole.update({o.symbol: o.price for o in risk.approved.orders if not assets[o.symbol].fractionable})
-        gaps = off_target(
+        gaps = account_gaps(
+            account,
+            positions,
             risk.targets.weights,
-            account.equity * (1 - self.options.cash_buffer),
-            {p.symbol: p.market_value for p in positions if p.qty > 0},
-            whole,
+            {s: a.fractionable for s, a in assets.items()},
+            {o.symbol: o.price for o in risk.approved.orders},
+            self.options,
             tolerance=self.ctx.settings.execution.target_tolerance,
-            min_order_notional=self.options.min_order_notional,
             buys_allowed=state is TradingState.ACTIVE,
-            equity=account.equity,
         )
         for gap in gaps:
             self.ctx.warn(f"off target: {gap.describe()}")
@@ -368,25 +378,3 @@ def decision_prices(history: PriceHistory, positions: list[Position]) -> dict[st
             if math.isfinite(value) and value > 0:
                 prices[symbol] = Decimal(repr(value))
     return prices
-
-
-def cap_to_approved(buys: tuple[PlannedOrder, ...], approved: tuple[PlannedOrder, ...]) -> list[PlannedOrder]:
-    """Buys re-sized from actual buying power, never larger than (or outside) what risk approved."""
-    limits = {o.symbol: o for o in approved}
-    capped = []
-    for order in buys:
-        ok = limits.get(order.symbol)
-        if ok is None or order.side is not OrderSide.BUY:
-            continue
-        if order.notional is not None:
-            ceiling = ok.notional if ok.notional is not None else ok.estimated_notional
-            capped.append(_resize(order, notional=min(order.notional, ceiling)))
-        elif order.qty is not None and ok.qty is not None:
-            capped.append(_resize(order, qty=min(order.qty, ok.qty)))
-    return [o for o in capped if (o.notional or o.qty or Decimal(0)) > 0]
-
-
-def _resize(
-    order: PlannedOrder, *, notional: Decimal | None = None, qty: Decimal | None = None
-) -> PlannedOrder:
-    return replace(order, notional=notional, qty=qty)
