@@ -8,13 +8,18 @@ said `duplicate` and did nothing); a late redelivery of a completed run raised a
 from __future__ import annotations
 
 import datetime as dt
+import json
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
-from run_fakes import FakeBroker, FakeMarketData, et, make_ports, make_settings
+import pytest
+from run_fakes import FakeBroker, FakeMarketData, et, expire_leases, make_ports, make_settings
 
 from rebalancer.run import RunStatus, run
 from rebalancer.run.ports import Ports
+from rebalancer.run.settings import ScheduleSettings
+from rebalancer.state.base import RunKey
 from rebalancer.state.memory import MemoryStore
 from rebalancer_research.market.synthetic import synthetic_market
 
@@ -77,3 +82,52 @@ def test_a_late_redelivery_of_a_completed_run_is_quiet(tmp_path: Path) -> None:
     assert result.status is RunStatus.DUPLICATE
     assert _alerts(late) == []
     assert store.recent_runs("paper")[0].status == "completed"
+
+
+RUNBOOK = Path(__file__).resolve().parents[2] / "docs" / "runbook.md"
+
+
+def test_the_runbooks_rerun_payload_is_a_valid_rerun_event() -> None:
+    from rebalancer.aws.events import parse_rebalance_event
+
+    text = RUNBOOK.read_text(encoding="utf-8")
+    payload = text.split("--payload '", 1)[1].split("'", 1)[0]
+    event = parse_rebalance_event(json.loads(payload))
+    assert event.rerun
+    assert event.source == "manual"
+
+
+def test_runbook_partial_then_another_slot_with_rerun_finishes_the_day(tmp_path: Path) -> None:
+    """'To finish today, run again with another slot': REBALANCER_EXECUTION__SLOT=manual-1 rebalancer rerun."""
+    broker, store = _broker(), MemoryStore()
+    settings = make_settings(tmp_path)
+    broker.reject = {"GLD"}
+    first = run(settings, _ports(broker, store, "09:35"), et(DAY))
+    assert first.status is RunStatus.PARTIAL
+    broker.reject = set()
+    manual = replace(settings, schedule=ScheduleSettings(slot="manual-1"))
+    plain = run(manual, _ports(broker, store, "11:00"), et(DAY, "11:00"))
+    assert plain.status is RunStatus.SKIPPED_LATE  # why the runbook says rerun, not run
+    later = run(manual, _ports(broker, store, "11:05"), et(DAY, "11:05"), rerun=True)
+    assert later.status is RunStatus.COMPLETED, later.report
+    assert "GLD" in broker.holdings_value()
+
+
+def test_runbook_crash_then_re_invoke_after_the_window_with_rerun_reconciles(tmp_path: Path) -> None:
+    """'After the run's window, re-invoke with rebalancer rerun': it settles the crashed attempt's orders."""
+    broker, store = _broker(), MemoryStore()
+    settings = make_settings(tmp_path)
+    ports = _ports(broker, store, "09:35")
+
+    def crash(step: str) -> None:
+        if step == "sells-filled":
+            raise RuntimeError("the process died")
+
+    ports.on_step = crash
+    with pytest.raises(RuntimeError):
+        run(settings, ports, et(DAY))
+    expire_leases(store, RunKey("paper", dt.date(2026, 1, 5), "open"))
+    resumed = run(settings, _ports(broker, store, "11:30"), et(DAY, "11:30"), rerun=True)
+    assert resumed.status is RunStatus.COMPLETED, resumed.report
+    assert resumed.attempt == 2
+    assert len(broker.by_client) == len(broker.orders)
