@@ -22,11 +22,12 @@ from pathlib import Path
 
 from rebalancer.alpaca.credentials import AlpacaCredentials
 from rebalancer.run import ExecutionSettings, RunSettings, StrategySpec, run
-from rebalancer.run.decide import decide, load_strategies
-from rebalancer.state.memory import MemoryHaltFlag, MemoryNotifier, MemoryStore
+from rebalancer.run.decide import decide
+from rebalancer.strategies import load_strategies
 from rebalancer_emulator import EmulatorConfig, EmulatorServer
 from rebalancer_research.market.synthetic import synthetic_market
 from rebalancer_tools.local.emulator_session import EMULATOR_KEY, EMULATOR_SECRET, BrokerSession, adapters
+from rebalancer_tools.local.memory import MemoryHaltFlag, MemoryNotifier, MemoryStore
 
 AT = dt.datetime(2026, 11, 2, 14, 35, tzinfo=dt.UTC)  # Monday 09:35 ET
 POLLING = {"orders", "order"}

@@ -21,6 +21,7 @@ import tracemalloc
 
 import numpy as np
 
+from rebalancer.strategies import LoadedStrategy
 from rebalancer.symphony.nodes import (
     Asset,
     Comparison,
@@ -32,7 +33,6 @@ from rebalancer.symphony.nodes import (
     WeightEqual,
     WeightInverseVolatility,
 )
-from rebalancer_research.backtest.inputs import LoadedStrategy
 from rebalancer_research.backtest.metrics import performance
 from rebalancer_research.backtest.options import BacktestOptions
 from rebalancer_research.backtest.pipeline import streamed_weights
@@ -71,7 +71,8 @@ def generate(index: int, universe: list[str], rng: np.random.Generator) -> Symph
 def backtest(symphonies: list[Symphony], history) -> tuple[dict[str, float], dict[str, float]]:
     """Evaluate and combine (streamed: one strategy's weights at a time), simulate; timings and metrics."""
     times: dict[str, float] = {}
-    strategies = [LoadedStrategy(s.name, s, 1 / len(symphonies)) for s in symphonies]
+    share = 1 / len(symphonies)
+    strategies = [LoadedStrategy(s.name, share, "", "<generated>", {}, s) for s in symphonies]
     start = time.perf_counter()
     combined = streamed_weights(strategies, history)
     times[f"evaluate+combine {len(symphonies)}"] = time.perf_counter() - start

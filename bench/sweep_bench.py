@@ -19,10 +19,11 @@ import sys
 import time
 from pathlib import Path
 
-from rebalancer_research.backtest.inputs import load_market, load_strategies, needed_symbols, strategy_specs
+from rebalancer.strategies import load_strategies, specs_from_arguments
 from rebalancer_research.backtest.options import BacktestOptions
 from rebalancer_research.backtest.ranking import sweep
 from rebalancer_research.fanout import FanOutSettings
+from rebalancer_research.market.select import market_for
 
 ROOT = Path(__file__).resolve().parents[1]
 SYMPHONY = ROOT / "tests" / "fixtures" / "symphonies" / "parameters.clj"
@@ -45,8 +46,8 @@ def main() -> int:
     parser.add_argument("--sessions", type=int, default=4000)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    specs = strategy_specs([str(SYMPHONY)], [])
-    history = load_market(needed_symbols(load_strategies(specs), None), None)
+    specs = specs_from_arguments([str(SYMPHONY)], [])
+    history, _ = market_for(load_strategies(specs), None)
     history = history.rows(max(0, len(history) - args.sessions), len(history))
     points = 1
     for values in GRID.values():

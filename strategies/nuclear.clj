@@ -4,8 +4,9 @@
 ; - "Overbought" cascades: each level tests the next index at 81 and falls through to the next
 ;   index; the last else is UVXY 75% / BTAL 25%.
 ; - The VOX step tests XLF > 81 (not VOX), as the original does.
-; - Bull: the filter's three picks are the children of the inverse-volatility weighting (90 sessions
-;   of each pick's own daily returns), so the weights are 1/sdr90 normalized over the three.
+; - Bull: the inverse-volatility weighting has ONE child, the filter, and a filter's picks share
+;   equally: 1/3 each. Composer's recorded holdings confirm it on 9 of 9 recorded days (2026-01-20:
+;   BWXT 0.334, LEU 0.333, OKLO 0.333); docs/strategy-language.md, "Filters".
 ; - Bear: the two groups are weighted by the inverse of the 14-session volatility of each group's
 ;   own simulated daily return stream; an asset both groups pick gets the sum of its two shares.
 (defsymphony

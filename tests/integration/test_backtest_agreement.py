@@ -12,13 +12,13 @@ from rebalancer.config.loader import load_config_with_sources
 from rebalancer.run import RunStatus, run
 from rebalancer.run.config_bridge import settings_from_config
 from rebalancer.run.settings import NEW_YORK
-from rebalancer.state.memory import MemoryHaltFlag, MemoryNotifier, MemoryStore
-from rebalancer_research.backtest.inputs import load_strategies, strategy_specs
+from rebalancer.strategies import load_strategies, specs_from_arguments
 from rebalancer_research.backtest.options import BacktestOptions
 from rebalancer_research.backtest.pipeline import combined_weights, evaluate_all
 from rebalancer_research.backtest.simulate import simulate
 from rebalancer_research.market.synthetic import synthetic_market
 from rebalancer_tools.local.emulator_session import emulator_session
+from rebalancer_tools.local.memory import MemoryHaltFlag, MemoryNotifier, MemoryStore
 
 pytestmark = pytest.mark.integration
 
@@ -33,7 +33,7 @@ def test_run_targets_equal_the_backtest_weights_of_the_previous_decision(tmp_pat
         "data:\n  lookback_sessions: 250\nexecution:\n  fill_timeout_seconds: 20\n"
     )
     settings = settings_from_config(load_config_with_sources(config))
-    strategies = load_strategies(strategy_specs(["nuclear", "tecl"], ["nuclear=0.6", "tecl=0.4"]))
+    strategies = load_strategies(specs_from_arguments(["nuclear", "tecl"], ["nuclear=0.6", "tecl=0.4"]))
     symbols = set().union(*(s.symphony.symbols for s in strategies))
     with emulator_session(at=AT, symbols=symbols, sessions=SESSIONS) as session:
         ports = session.ports(MemoryStore(), MemoryHaltFlag(), MemoryNotifier())

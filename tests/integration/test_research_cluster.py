@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from rebalancer_research.backtest.inputs import strategy_specs
+from rebalancer.strategies import specs_from_arguments
 from rebalancer_research.backtest.options import BacktestOptions
 from rebalancer_research.backtest.ranking import screen, sweep
 from rebalancer_research.backtest.walkforward import WalkForwardSettings, parse_grid, walk_forward
@@ -64,7 +64,7 @@ def _on(cluster: str) -> FanOutSettings:
 
 
 def test_a_sweep_on_two_workers_equals_the_serial_sweep(cluster, market, files):
-    specs = strategy_specs([str(files["tunable"])], [])
+    specs = specs_from_arguments([str(files["tunable"])], [])
     grid = parse_grid(["overbought=70,75,80,85", "bull-window=50,100,150"])
     serial = sweep(specs, market, grid, BacktestOptions(), metric="sharpe", fan=_serial())
     fanned = sweep(specs, market, grid, BacktestOptions(), metric="sharpe", fan=_on(cluster))
@@ -75,7 +75,7 @@ def test_a_sweep_on_two_workers_equals_the_serial_sweep(cluster, market, files):
 
 
 def test_a_failing_grid_point_is_reported_with_its_parameters_and_the_rest_ranked(cluster, market, files):
-    specs = strategy_specs([str(files["tunable"])], [])
+    specs = specs_from_arguments([str(files["tunable"])], [])
     grid = parse_grid(["bull-window=0,100,150"])  # a window of 0 is refused by the reader
     ranking = sweep(specs, market, grid, BacktestOptions(), metric="sharpe", fan=_on(cluster))
     assert {tuple(c.params.values()) for c in ranking.candidates} == {(100.0,), (150.0,)}
@@ -95,7 +95,7 @@ def test_a_screen_ranks_the_files_and_a_file_without_data_fails_alone(cluster, m
 
 
 def test_walk_forward_on_two_workers_equals_the_serial_run(cluster, market, files):
-    specs = strategy_specs([str(files["tunable"])], [])
+    specs = specs_from_arguments([str(files["tunable"])], [])
     grid = parse_grid(["overbought=70,80", "bull-window=50,100"])
     serial = walk_forward(specs, market, grid, WalkForwardSettings(300, 200), BacktestOptions())
     settings = WalkForwardSettings(300, 200, jobs=2, scheduler=cluster)

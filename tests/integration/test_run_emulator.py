@@ -14,10 +14,10 @@ from rebalancer.run import RunSettings, RunStatus, run
 from rebalancer.run.config_bridge import settings_from_config
 from rebalancer.run.holds import account_key
 from rebalancer.state.base import RunKey
-from rebalancer.state.memory import MemoryHaltFlag, MemoryNotifier, MemoryStore
 from rebalancer_emulator import EmulatorConfig
 from rebalancer_tools.local.disk import DiskHaltFlag, DiskNotifier, DiskStore
 from rebalancer_tools.local.emulator_session import BrokerSession, emulator_session
+from rebalancer_tools.local.memory import MemoryHaltFlag, MemoryNotifier, MemoryStore
 
 pytestmark = pytest.mark.integration
 
@@ -37,7 +37,7 @@ def _settings(
 
 
 def _symbols(settings: RunSettings) -> set[str]:
-    from rebalancer.run.decide import load_strategies, needed_symbols
+    from rebalancer.strategies import load_strategies, needed_symbols
 
     return needed_symbols(load_strategies(settings.strategies)) | {"AAPL"}
 

@@ -10,8 +10,8 @@ import pytest
 
 from rebalancer.portfolio.risk_limits import RiskLimits
 from rebalancer.run import ExecutionSettings, RunSettings, RunStatus, StrategySpec, run
-from rebalancer.state.memory import MemoryHaltFlag, MemoryNotifier, MemoryStore
 from rebalancer_tools.local.emulator_session import emulator_session
+from rebalancer_tools.local.memory import MemoryHaltFlag, MemoryNotifier, MemoryStore
 
 pytestmark = pytest.mark.integration
 

@@ -110,6 +110,17 @@ def test_a_malformed_event_is_a_clear_error_and_no_trade(local: LocalDeployment)
     assert "event-invalid" in alert.subject
 
 
+def test_an_event_scheduled_in_2099_is_refused_not_run_as_today(local: LocalDeployment) -> None:
+    before = _orders(local)
+    event = {**local.scheduled_event(), "scheduled_time": "2099-11-02T14:35:00Z"}
+    response = local.invoke("rebalance", event)
+    assert response["status"] == "failed"
+    assert response["error"]["code"] == "event-time-in-future"
+    assert _orders(local) == before
+    (alert,) = local.inbox.messages()
+    assert "event-time-in-future" in alert.subject
+
+
 def test_a_late_event_is_skipped_and_alerted(local: LocalDeployment) -> None:
     before = _orders(local)
     late = local.scheduled_event(local.session.now() - dt.timedelta(hours=3))
@@ -171,7 +182,10 @@ def test_resume_and_reduce_write_the_flag(local: LocalDeployment, capsys: pytest
     assert cli_main(["reduce", "--env", "paper"]) == 0
     assert "sells only" in capsys.readouterr().out
     assert cli_main(["resume", "--env", "paper"]) == 0
-    assert capsys.readouterr().out.strip() == "/rebalancer/paper/halt = off: trading normally"
+    assert capsys.readouterr().out.strip().splitlines() == [
+        "rebalancer paper: account 123456789012, region us-east-1",
+        "/rebalancer/paper/halt = off: trading normally",
+    ]
     local.stack.clients.client("ssm").delete_parameter(Name=local.stack.names.halt_parameter)
     assert cli_main(["status", "--env", "paper"]) == 1
     assert "UNREADABLE" in capsys.readouterr().out

@@ -77,17 +77,37 @@ def _max_drawdown(p: list[float], n: int) -> float:
     return worst * 100.0
 
 
-def price_value(name: str, n: int | None, prices: list[float]) -> float:
+def _oscillator(name: str, windows: tuple[int, ...], p: list[float]) -> float:
+    """PPO / MACD at the last price; their -signal: the EMA of the oscillator's values so far."""
+    short, long = windows[0], windows[1]
+
+    def at(q: list[float]) -> float:
+        gap = _ema(q, short) - _ema(q, long)
+        return gap / _ema(q, long) * 100.0 if name.startswith("percentage") else gap
+
+    if not name.endswith("-signal"):
+        return at(p)
+    series = [at(p[: i + 1]) for i in range(len(p))]
+    return _ema([v for v in series if not math.isnan(v)], windows[2])
+
+
+def price_value(name: str, n: int | tuple[int, ...] | None, prices: list[float]) -> float:
     p = _tail_run(prices)
     if not p:
         return NAN
     if name == "current-price":
         return p[-1]
+    if isinstance(n, tuple):
+        return _oscillator(name, n, p)
     assert n is not None
+    if name.endswith("-bollinger"):
+        sign = 1.0 if name.startswith("upper") else -1.0
+        mean, spread = price_value("moving-average-price", n, p), price_value("stdev-price", n, p)
+        return mean + sign * 2.0 * spread
     if name == "moving-average-price":
         return float(np.mean(p[-n:])) if len(p) >= n else NAN
     if name == "stdev-price":
-        return float(np.std(p[-n:])) if len(p) >= n else NAN
+        return (float(np.std(p[-n:], ddof=1)) if n > 1 else 0.0) if len(p) >= n else NAN
     if name == "cumulative-return":
         return (p[-1] / p[-1 - n] - 1.0) * 100.0 if len(p) > n else NAN
     if name == "rsi":
@@ -102,7 +122,9 @@ def return_value(name: str, n: int, returns: list[float]) -> float:
     if len(r) < n:
         return NAN
     window = r[-n:]
-    return float(np.mean(window) if name == "moving-average-return" else np.std(window)) * 100.0
+    if name == "moving-average-return":
+        return float(np.mean(window)) * 100.0
+    return float(np.std(window, ddof=1)) * 100.0 if n > 1 else 0.0
 
 
 # -- the tree, one day at a time ------------------------------------------------------------------
@@ -132,7 +154,10 @@ class NaiveEvaluator:
             return self._inverse_vol(node, t)
         if isinstance(node, Group | WeightEqual):
             return self._equal(node.children, t)
-        return self._equal((node,), t)
+        chosen = self._select(node, t)
+        if chosen is None:
+            return None
+        return self._combine([(1.0 / len(chosen), child) for child, _ in chosen], t)
 
     def _condition(self, cmp: Comparison, t: int) -> bool | None:
         lhs = self._ref(cmp.lhs, t)
@@ -150,11 +175,11 @@ class NaiveEvaluator:
             prices = self.close[node.symbol][: t + 1]
             if return_based:
                 returns = [self.asset_return(node.symbol, s) for s in range(t + 1)]
-                return return_value(metric.name, metric.window or 0, returns)
+                return return_value(metric.name, _single(metric.window), returns)
             return price_value(metric.name, metric.window, prices)
         stream = [self.stream(node, s) for s in range(t + 1)]
         if return_based:
-            return return_value(metric.name, metric.window or 0, stream)
+            return return_value(metric.name, _single(metric.window), stream)
         return price_value(metric.name, metric.window, self._nav(node, stream))
 
     def stream(self, node: Node, t: int) -> float:
@@ -180,18 +205,9 @@ class NaiveEvaluator:
                 nav.append(NAN)
         return nav
 
-    # child lists with filters spliced in: (node, name, origin, fraction)
+    # child lists: (node, name, origin, fraction); a filter is one child like any other
     def _items(self, children: tuple[Node, ...], t: int) -> list[tuple[Node, str, int, float]] | None:
-        items: list[tuple[Node, str, int, float]] = []
-        for index, child in enumerate(children):
-            if not isinstance(child, Filter):
-                items.append((child, _name(child, index), index, 1.0))
-                continue
-            chosen = self._select(child, t)
-            if chosen is None:
-                return None
-            items.extend((node, name, index, 1.0 / len(chosen)) for node, name in chosen)
-        return items
+        return [(child, _name(child, index), index, 1.0) for index, child in enumerate(children)]
 
     def _select(self, node: Filter, t: int) -> list[tuple[Node, str]] | None:
         candidates = self._items(node.children, t)
@@ -245,6 +261,11 @@ class NaiveEvaluator:
         return self._combine(
             [(i / total, child) for i, (child, _, _, _) in zip(inverse, items, strict=True)], t
         )
+
+
+def _single(window: int | tuple[int, ...] | None) -> int:
+    assert isinstance(window, int)
+    return window
 
 
 def _name(node: Node, index: int) -> str:

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from rebalancer.market.history import PriceHistory
 from rebalancer.symphony.evaluator import evaluate, required_history
 from rebalancer.symphony.nodes import (
-    INDICATORS,
+    INDICATOR_PARAMS,
     Asset,
     Comparison,
     Filter,
@@ -26,7 +26,7 @@ from rebalancer.symphony.nodes import (
 )
 
 SYMBOLS = ("AAA", "BBB", "CCC", "DDD")
-NAMES = sorted(INDICATORS)
+NAMES = sorted(INDICATOR_PARAMS)
 # Thresholds in each indicator's usual range, so both branches get taken.
 RANGES = {
     "current-price": (80.0, 120.0),
@@ -38,6 +38,12 @@ RANGES = {
     "stdev-return": (0.5, 3.0),
     "stdev-price": (0.5, 3.0),
     "max-drawdown": (0.0, 6.0),
+    "percentage-price-oscillator": (-2.0, 2.0),
+    "percentage-price-oscillator-signal": (-2.0, 2.0),
+    "moving-average-convergence-divergence": (-2.0, 2.0),
+    "moving-average-convergence-divergence-signal": (-2.0, 2.0),
+    "upper-bollinger": (80.0, 120.0),
+    "lower-bollinger": (80.0, 120.0),
 }
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -58,7 +64,8 @@ def histories(draw: st.DrawFn, sessions: int = 36) -> PriceHistory:
 @st.composite
 def metrics(draw: st.DrawFn) -> Metric:
     name = draw(st.sampled_from(NAMES))
-    return Metric(name, None if not INDICATORS[name] else draw(st.integers(1, 4)))
+    values = tuple(draw(st.integers(1, 4)) for _ in INDICATOR_PARAMS[name])
+    return Metric(name, None if not values else values[0] if len(values) == 1 else values)
 
 
 @st.composite

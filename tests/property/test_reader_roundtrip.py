@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rebalancer.symphony.nodes import (
-    INDICATORS,
+    INDICATOR_PARAMS,
     Asset,
     Comparison,
     Filter,
@@ -23,6 +23,7 @@ from rebalancer.symphony.nodes import (
     WeightEqual,
     WeightInverseVolatility,
     WeightSpecified,
+    Window,
     walk,
 )
 from rebalancer.symphony.reader import load_symphony, read_symphony
@@ -35,28 +36,36 @@ tickers = st.one_of(st.from_regex(r"[A-Z][A-Z0-9]{0,4}", fullmatch=True), st.sam
 names = st.text(max_size=12)
 windows = st.integers(min_value=1, max_value=500)
 thresholds = st.floats(allow_nan=False, allow_infinity=False)
-indicator_names = st.sampled_from(sorted(INDICATORS))
+indicator_names = st.sampled_from(sorted(INDICATOR_PARAMS))
+
+
+def _window(draw: st.DrawFn, name: str) -> Window:
+    keys = INDICATOR_PARAMS[name]
+    if not keys:
+        return None
+    values = tuple(draw(windows) for _ in keys)
+    return values[0] if len(values) == 1 else values
 
 
 @st.composite
 def indicator_refs(draw: st.DrawFn) -> IndicatorRef:
     name = draw(indicator_names)
-    return IndicatorRef(name, draw(windows) if INDICATORS[name] else None, draw(tickers))
+    return IndicatorRef(name, _window(draw, name), draw(tickers).replace("/", "."))
 
 
 @st.composite
 def metrics(draw: st.DrawFn) -> Metric:
     name = draw(indicator_names)
-    return Metric(name, draw(windows) if INDICATORS[name] else None)
+    return Metric(name, _window(draw, name))
 
 
 comparisons = st.builds(
     Comparison,
-    st.sampled_from([">", "<", ">=", "<="]),
+    st.sampled_from([">", "<", ">=", "<=", "="]),
     indicator_refs(),
     st.one_of(thresholds, indicator_refs()),
 )
-assets = st.builds(Asset, tickers, st.one_of(st.none(), names))
+assets = st.builds(Asset, tickers.map(lambda t: t.replace("/", ".")), st.one_of(st.none(), names))
 
 
 @st.composite

@@ -60,7 +60,7 @@ def final_close_for_rsi(prices: np.ndarray, window: int, target: float) -> float
 def stdev_return(prices: np.ndarray, window: int) -> float:
     """Population standard deviation of the last `window` daily returns, in percent."""
     returns = prices[1:] / prices[:-1] - 1
-    return float(np.std(returns[-window:]) * 100)
+    return float(np.std(returns[-window:], ddof=1) * 100)  # sample stdev, as Composer
 
 
 def moving_average_return(prices: np.ndarray, window: int) -> float:

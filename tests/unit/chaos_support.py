@@ -25,11 +25,12 @@ from rebalancer.broker.models import Order, OrderRequest, OrderSide
 from rebalancer.errors import BrokerError
 from rebalancer.market.history import PriceHistory
 from rebalancer.run import RunResult, RunStatus, run
-from rebalancer.run.decide import decide, load_strategies
+from rebalancer.run.decide import decide
 from rebalancer.run.settings import RunSettings, ScheduleSettings
 from rebalancer.state.base import RunKey
-from rebalancer.state.memory import MemoryStore
+from rebalancer.strategies import load_strategies
 from rebalancer_research.market.synthetic import synthetic_market
+from rebalancer_tools.local.memory import MemoryStore
 
 DAY = "2026-01-05"
 SYMBOLS = ["SPY", "TLT", "BIL", "GLD", "XOM"]

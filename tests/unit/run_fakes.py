@@ -28,9 +28,10 @@ from rebalancer.errors import BrokerError
 from rebalancer.market.history import PriceHistory
 from rebalancer.run.holds import account_key
 from rebalancer.run.ports import Ports
-from rebalancer.run.settings import ExecutionSettings, RunSettings, StrategySpec
+from rebalancer.run.settings import ExecutionSettings, RunSettings
 from rebalancer.state.base import RunKey
-from rebalancer.state.memory import FixedClock, MemoryHaltFlag, MemoryNotifier, MemoryStore
+from rebalancer.strategies import StrategySpec
+from rebalancer_tools.local.memory import FixedClock, MemoryHaltFlag, MemoryNotifier, MemoryStore
 
 NY = ZoneInfo("America/New_York")
 _CAL = xcals.get_calendar("XNYS", start="2015-01-01", end="2027-12-31")

@@ -85,3 +85,33 @@ def test_read_gives_up_after_the_attempt_budget():
         policy.read("read", always_429)
     assert err.value.code == "rate-limited"
     assert len(calls) == 3
+
+
+def _raise(exc: Exception) -> str:
+    raise exc
+
+
+def test_a_403_on_reading_the_account_is_an_auth_failure_not_a_trading_refusal():
+    # Wrong keys (or paper keys on the live endpoint) answer 403 "forbidden" on every request.
+    policy = CallPolicy(RateLimiter(10_000), attempts=2, sleep=lambda _s: None)
+    forbidden = _api_error(403, '{"code": 40310000, "message": "forbidden"}')
+    with pytest.raises(BrokerError) as err:
+        policy.read("get account", lambda: _raise(forbidden))
+    assert err.value.code == "auth-failed"
+    assert "paper" in err.value.hint
+    assert "key" in err.value.hint
+    assert "buying power" not in err.value.hint
+    assert not is_retryable(err.value)
+
+
+def test_a_401_is_an_auth_failure_on_reads_and_writes():
+    unauthorized = _api_error(401, '{"code": 40110000, "message": "request is not authorized"}')
+    assert translate(unauthorized, action="get account").code == "auth-failed"
+    assert translate(unauthorized, action="submit buy", write=True).code == "auth-failed"
+
+
+def test_a_403_on_an_order_stays_a_refusal_unless_it_says_forbidden():
+    refused = _api_error(403, '{"code": 40310000, "message": "insufficient buying power"}')
+    assert translate(refused, action="submit buy", write=True).code == "rejected"
+    forbidden = _api_error(403, '{"code": 40310000, "message": "forbidden"}')
+    assert translate(forbidden, action="submit buy", write=True).code == "auth-failed"

@@ -3,7 +3,7 @@ import json
 import pytest
 
 from rebalancer.errors import ConfigError
-from rebalancer_research.backtest.inputs import parse_allocations, strategy_specs
+from rebalancer.strategies import parse_allocation_items, specs_from_arguments
 from rebalancer_tools.cli.main import main
 
 DEMO = """(defsymphony "Parameter demo" {:parameters {:overbought 79}}
@@ -55,11 +55,14 @@ def test_walkforward_command_prints_a_table(capsys, tmp_path):
 
 
 def test_allocations_default_and_validate():
-    assert parse_allocations(["a=60", "b=40"]) == {"a": 0.6, "b": 0.4}
-    specs = strategy_specs([], [])
+    assert {s.name: s.allocation for s in specs_from_arguments([], ["tecl=60", "klm=40"])} == {
+        "tecl": 0.6,
+        "klm": 0.4,
+    }
+    specs = specs_from_arguments([], [])
     assert {s.name: s.allocation for s in specs} == {"nuclear": 0.3, "tecl": 0.5, "klm": 0.2}
-    assert [s.allocation for s in strategy_specs(["tecl", "klm"], [])] == [0.5, 0.5]
+    assert [s.allocation for s in specs_from_arguments(["tecl", "klm"], [])] == [0.5, 0.5]
     with pytest.raises(ConfigError, match="sum"):
-        strategy_specs(["tecl", "klm"], ["tecl=0.5", "klm=0.4"])
+        specs_from_arguments(["tecl", "klm"], ["tecl=0.5", "klm=0.4"])
     with pytest.raises(ConfigError):
-        parse_allocations(["tecl"])
+        parse_allocation_items(["tecl"])

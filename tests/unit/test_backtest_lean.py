@@ -5,14 +5,14 @@ from __future__ import annotations
 import numpy as np
 
 from rebalancer.market.history import PriceHistory
-from rebalancer_research.backtest.inputs import load_strategies, strategy_specs
+from rebalancer.strategies import load_strategies, specs_from_arguments
 from rebalancer_research.backtest.pipeline import combined_weights, evaluate_all, streamed_weights
 from rebalancer_research.backtest.simulate import _divide_by_previous_row_inplace, _forward_fill_inplace
 from rebalancer_research.market.synthetic import synthetic_market
 
 
 def test_streamed_weights_equal_the_combination_of_every_strategys_history():
-    strategies = load_strategies(strategy_specs([], []))  # the three built-ins at 0.3 / 0.5 / 0.2
+    strategies = load_strategies(specs_from_arguments([], []))  # the three built-ins at 0.3 / 0.5 / 0.2
     symbols = set().union(*(s.symphony.symbols for s in strategies))
     history = synthetic_market(sorted(symbols), sessions=1500)
     expected = combined_weights(strategies, evaluate_all(strategies, history))

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from rebalancer.market.history import PriceHistory
+from rebalancer.strategies import load_strategies, specs_from_arguments
 from rebalancer.symphony.weights import WeightHistory
 from rebalancer_research.backtest.attribution import COSTS, contributions
-from rebalancer_research.backtest.inputs import load_strategies, strategy_specs
 from rebalancer_research.backtest.options import BacktestOptions
 from rebalancer_research.backtest.pipeline import run_backtest, write_outputs
 from rebalancer_research.backtest.plots import allocation_frame, monthly_table
@@ -22,7 +22,7 @@ PNG = b"\x89PNG\r\n\x1a\n"
 
 @pytest.fixture(scope="module")
 def run():
-    strategies = load_strategies(strategy_specs(["tecl", "nuclear"], ["tecl=0.6", "nuclear=0.4"]))
+    strategies = load_strategies(specs_from_arguments(["tecl", "nuclear"], ["tecl=0.6", "nuclear=0.4"]))
     symbols = set().union(*(s.symphony.symbols for s in strategies)) | {"SPY"}
     history = synthetic_market(sorted(symbols), sessions=900)
     return run_backtest(strategies, history, BacktestOptions(slippage_bps=2, fee_bps=1), benchmark="SPY")

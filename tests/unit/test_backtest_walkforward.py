@@ -1,7 +1,7 @@
 import pytest
 
 from rebalancer.errors import ConfigError
-from rebalancer_research.backtest.inputs import strategy_specs
+from rebalancer.strategies import specs_from_arguments
 from rebalancer_research.backtest.options import BacktestOptions
 from rebalancer_research.backtest.walkforward import (
     WalkForwardSettings,
@@ -70,7 +70,7 @@ def test_settings_reject_unknown_metrics():
 
 
 def test_walk_forward_reports_in_and_out_of_sample_per_window(demo, market):
-    specs = strategy_specs([str(demo)], [])
+    specs = specs_from_arguments([str(demo)], [])
     grid = parse_grid(["overbought=70,80", "bull-window=50,100"])
     settings = WalkForwardSettings(in_sample=300, out_of_sample=200, metric="sharpe")
     report = walk_forward(specs, market, grid, settings, BacktestOptions())
@@ -89,7 +89,7 @@ def test_walk_forward_reports_in_and_out_of_sample_per_window(demo, market):
 
 
 def test_walk_forward_needs_room_for_one_window(demo, market):
-    specs = strategy_specs([str(demo)], [])
+    specs = specs_from_arguments([str(demo)], [])
     with pytest.raises(ConfigError) as err:
         walk_forward(specs, market, {"overbought": [70.0]}, WalkForwardSettings(5000, 100), BacktestOptions())
     assert err.value.code == "walkforward-too-short"

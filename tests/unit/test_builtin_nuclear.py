@@ -4,7 +4,8 @@ Branch table (conditions on the last session -> holdings):
 - overbought cascades: RSI10 > 79 on SPY, IOO, TQQQ, VTV, XLF (first true wins), then each later
   index > 81 -> UVXY, none -> UVXY 75% / BTAL 25%; VOX > 79 -> XLF > 81 ? UVXY : mix
 - oversold: RSI10(TQQQ) < 30 -> TQQQ; RSI10(SPY) < 30 -> UPRO
-- bull (SPY > SMA200): top 3 nuclear names by mar90, weighted by 1/sdr90
+- bull (SPY > SMA200): top 3 nuclear names by mar90, 1/3 each (the inverse-volatility node has one
+  child, the filter, whose picks share equally: Composer's recorded holdings, 9 of 9 days)
 - bear: Bear1 and Bear2 weighted by 1/sdr14 of their own return streams (table BEAR below)
 """
 
@@ -68,7 +69,10 @@ def _inverse_vol(prices: dict[str, np.ndarray], window: int) -> dict[str, float]
     return {s: v / total for s, v in inverse.items()}
 
 
-def test_bull_holds_top_three_by_90_day_return_weighted_by_inverse_volatility():
+def test_bull_holds_top_three_by_90_day_return_in_equal_shares():
+    # (weight-inverse-volatility 90 [(filter ... (select-top 3) ...)]) has one child, the filter: Composer
+    # held the three picks at 1/3 each on 9 of 9 recorded days (2026-01-20: BWXT 0.334, LEU 0.333,
+    # OKLO 0.333), never in proportion to 1/sdr90. The three picks here have different volatilities.
     craft = _craft()
     craft.level("SMR", 0.8, days=120, amp=0.01)
     craft.level("LEU", 0.75, days=120, amp=0.006)
@@ -81,10 +85,12 @@ def test_bull_holds_top_three_by_90_day_return_weighted_by_inverse_volatility():
     trace = assert_last_session(
         builtin("nuclear"),
         history,
-        _inverse_vol(prices, 90),
+        {"SMR": 1 / 3, "LEU": 1 / 3, "EXC": 1 / 3},
         ["current-price(SPY) > moving-average-price(SPY,200)=True", "group Bull: nuclear energy top 3"],
     )
     assert any(line.endswith("=['SMR', 'LEU', 'EXC']") for line in trace)
+    vols = _inverse_vol(prices, 90)
+    assert max(vols.values()) - min(vols.values()) > 0.1  # inverse volatility would have differed
 
 
 def test_bull_ties_are_broken_by_name():

@@ -30,8 +30,8 @@ def test_combined_weights_are_the_allocation_weighted_sum():
 @pytest.mark.parametrize(
     ("allocations", "code"),
     [
-        ({"a": 0.5, "b": 0.4}, "allocation-sum"),
-        ({"a": 1.2, "b": -0.2}, "allocation-negative"),
+        ({"a": 0.5, "b": 0.4}, "allocations-sum"),
+        ({"a": 1.2, "b": -0.2}, "allocation-not-positive"),
         ({"a": 1.0}, "allocation-missing"),
         ({"a": 0.5, "b": 0.25, "c": 0.25}, "allocation-unknown-strategy"),
     ],

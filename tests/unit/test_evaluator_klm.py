@@ -85,14 +85,14 @@ def test_crafted_history_makes_different_variants_win_on_different_days():
     assert isinstance(symphony.root, Filter)
     winners = _winners(evaluator, symphony.root)
 
-    # Expected winner per day: highest 5-session population stdev of each group's own stream.
+    # Expected winner per day: highest 5-session sample stdev of each group's own stream.
     streams = np.column_stack([_group_stream(g, history) for g in symphony.root.children])
     for t in range(len(history)):
         window = streams[t - 4 : t + 1] if t >= 4 else np.full((5, 8), np.nan)
         if np.isnan(window).any():
             assert winners[t] is None
             continue
-        expected = VARIANTS[int(np.argmax(window.std(axis=0)))]
+        expected = VARIANTS[int(np.argmax(window.std(axis=0, ddof=1)))]
         assert winners[t] == expected, f"day {t}"
         assert sum(wh.row(history.dates[t]).values()) == pytest.approx(1.0, abs=1e-9)
 
@@ -143,5 +143,5 @@ def test_builtin_klm_picks_the_most_volatile_variant_and_the_winner_changes(real
     group = top.children[2]
     stream = _group_stream(group, history.select(real_klm.symbols))
     t = len(history) - 1
-    expected = np.std(stream[t - 4 : t + 1]) * 100.0
+    expected = np.std(stream[t - 4 : t + 1], ddof=1) * 100.0
     assert sel.metrics[t, 2] == pytest.approx(expected, rel=1e-9)

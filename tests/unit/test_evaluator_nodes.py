@@ -87,11 +87,13 @@ def test_filter_ranks_assets_and_breaks_ties_by_ticker():
     assert evaluate(_sym(bottom2), h).row(DATES[1]) == {"A": 0.5, "B": 0.5}
 
 
-def test_filter_items_take_the_filters_place_among_siblings():
+def test_a_filter_is_one_child_whose_picks_share_its_weight():
+    # Composer's rule (docs/strategy-language.md, "Filters"): weight-equal over [filter, X] gives the
+    # filter 1/2 and X 1/2; the filter's two picks split its half. (It once spliced the picks in: 1/3 each.)
     h = _history(A=[10.0, 11.0], B=[10.0, 12.0], C=[10.0, 9.0], X=[5.0, 5.0])
     pick2 = Filter(Metric("cumulative-return", 1), "top", 2, (Asset("A"), Asset("B"), Asset("C")))
     row = evaluate(_sym(WeightEqual((pick2, Asset("X")))), h).row(DATES[1])
-    assert row == pytest.approx({"A": 1 / 3, "B": 1 / 3, "X": 1 / 3})
+    assert row == pytest.approx({"A": 1 / 4, "B": 1 / 4, "X": 1 / 2})
 
 
 def test_inverse_volatility_weights_assets_by_their_own_returns():
@@ -99,7 +101,7 @@ def test_inverse_volatility_weights_assets_by_their_own_returns():
     b = [100.0, 102.0, 100.0, 102.0]
     h = _history(A=a, B=b)
     wh = evaluate(_sym(WeightInverseVolatility(2, (Asset("A"), Asset("B")))), h)
-    sd = {k: np.std(np.diff(v)[-2:] / np.asarray(v)[-3:-1]) for k, v in {"A": a, "B": b}.items()}
+    sd = {k: np.std(np.diff(v)[-2:] / np.asarray(v)[-3:-1], ddof=1) for k, v in {"A": a, "B": b}.items()}
     inv = {k: 1 / s for k, s in sd.items()}
     expected = {k: v / sum(inv.values()) for k, v in inv.items()}
     assert wh.row(DATES[3]) == pytest.approx(expected, abs=1e-12)

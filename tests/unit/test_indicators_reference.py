@@ -107,10 +107,11 @@ def _loop_max_drawdown(prices: np.ndarray, n: int) -> np.ndarray:
 
 
 def _loop_stdev(values: np.ndarray, n: int) -> np.ndarray:
+    # Sample standard deviation (n - 1), Composer's definition; 0 for a single value.
     # pandas' rolling std is an online algorithm (errors ~1e-8 on flat stretches); a loop is exact.
     out = np.full(len(values), np.nan)
     for t in range(n - 1, len(values)):
-        out[t] = np.std(values[t - n + 1 : t + 1], ddof=0)
+        out[t] = np.std(values[t - n + 1 : t + 1], ddof=1) if n > 1 else 0.0 * values[t]
     return out
 
 
@@ -187,12 +188,31 @@ def test_cumulative_return_is_in_percent_over_n_sessions():
     assert price_indicator("cumulative-return", 2, prices)[2:] == pytest.approx([10.0, 15.238095238])
 
 
-def test_stdev_return_is_population_in_percent():
+def test_stdev_return_is_the_sample_standard_deviation_in_percent():
+    # Composer divides by n - 1 (docs/strategy-language.md, "Standard deviation").
     prices = np.array([100.0, 101.0, 99.99, 101.9898])
     returns = [0.01, -0.01, 0.02]
     assert return_indicator("stdev-return", 3, daily_returns(prices))[-1] == pytest.approx(
-        np.std(returns, ddof=0) * 100, rel=1e-9
+        np.std(returns, ddof=1) * 100, rel=1e-9
     )
+
+
+@pytest.mark.parametrize(("name", "prices"), CASES, ids=IDS)
+@pytest.mark.parametrize("n", [2, 5, 20, 90])
+def test_stdev_indicators_match_talib_stddev_rescaled_to_the_sample_definition(name, prices, n):
+    # TA-Lib's STDDEV divides by n; sample = population * sqrt(n / (n - 1)).
+    scale = np.sqrt(n / (n - 1))
+    returns = daily_returns(prices)
+    lead = int(np.flatnonzero(~np.isnan(returns))[0])
+    expected_r = np.full(len(prices), np.nan)
+    expected_r[lead:] = talib.STDDEV(returns[lead:], timeperiod=n, nbdev=1.0) * scale * 100
+    ours_r = return_indicator("stdev-return", n, returns)
+    np.testing.assert_allclose(ours_r, expected_r, rtol=1e-6, atol=1e-9, equal_nan=True)
+    start = int(np.flatnonzero(~np.isnan(prices))[0])
+    expected_p = np.full(len(prices), np.nan)
+    expected_p[start:] = talib.STDDEV(prices[start:], timeperiod=n, nbdev=1.0) * scale
+    ours_p = price_indicator("stdev-price", n, prices)
+    np.testing.assert_allclose(ours_p, expected_p, rtol=1e-6, atol=1e-7, equal_nan=True)
 
 
 def test_rsi_of_a_flat_series_is_zero_like_talib():

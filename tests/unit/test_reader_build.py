@@ -123,7 +123,8 @@ def test_inverse_volatility_filter_and_metrics() -> None:
 
 def test_tickers_lose_market_prefix_and_currency_suffix_and_are_upper_cased() -> None:
     node = body('(weight-equal [(asset "EQUITIES::SPY//USD") (asset "equities::brk/b") (asset " qqq ")])')
-    assert node == WeightEqual((Asset("SPY"), Asset("BRK/B"), Asset("QQQ")))
+    # Composer spells share classes with a slash; the broker and the data sources say BRK.B.
+    assert node == WeightEqual((Asset("SPY"), Asset("BRK.B"), Asset("QQQ")))
 
 
 def test_settings_map_is_optional_and_extra_keys_are_kept() -> None:

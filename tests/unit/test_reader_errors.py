@@ -51,13 +51,6 @@ CASES = [
         "positive integer",
     ),
     (
-        "window-string",
-        wrap(f'(if (> (rsi "SPY" {{:window "10"}}) 1) [{A}] [{B}])'),
-        '"10"',
-        "expected-number",
-        "",
-    ),
-    (
         "window-option",
         wrap(f'(if (> (rsi "SPY" {{:days 10}}) 1) [{A}] [{B}])'),
         ":days",
@@ -123,13 +116,6 @@ CASES = [
         "window",
     ),
     ("metric-missing-window", wrap(f"(filter (rsi) (select-top 1) [{A}])"), "(rsi)", "missing-window", ""),
-    (
-        "current-price-window",
-        wrap(f'(if (> (current-price "SPY" {{:window 3}}) 79) [{A}] [{B}])'),
-        "{:window 3}",
-        "window-not-allowed",
-        "current-price takes no window",
-    ),
     ("select-zero", wrap(f"(filter (rsi 10) (select-top 0) [{A}])"), "0) [", "bad-count", "select-top count"),
     ("select-arity", wrap(f"(filter (rsi 10) (select-top) [{A}])"), "(select-top)", "arity", "one count"),
     ("metric-number", wrap(f"(filter 10 (select-top 1) [{A}])"), "10 (", "expected-indicator", "metric"),
@@ -149,7 +135,7 @@ CASES = [
         "'and'",
     ),
     ("not-comparison", wrap(f"(if {RSI} [{A}] [{B}])"), "(rsi", "expected-comparison", "comparison"),
-    ("number-lhs", wrap(f"(if (> 79 {RSI}) [{A}] [{B}])"), "79", "expected-indicator", "left side"),
+    ("number-both", wrap(f"(if (> 79 80) [{A}] [{B}])"), "79", "expected-indicator", "at least one side"),
     ("indicator-no-ticker", wrap(f"(if (> (rsi) 79) [{A}] [{B}])"), "(rsi)", "arity", "needs a ticker"),
     ("ticker-not-string", wrap(f"(if (> (rsi SPY 10) 79) [{A}] [{B}])"), "SPY 10", "bad-ticker", "ticker"),
     ("bad-ticker", wrap('(asset "S P Y")'), '"S P Y"', "bad-ticker", "not a valid ticker"),
@@ -174,8 +160,8 @@ CASES = [
     ("params-not-map", f'(defsymphony "T" {{:parameters 3}} {A})', "3}", "bad-parameters", "must be a map"),
     ("param-not-number", f'(defsymphony "T" {{:parameters {{:k :x}}}} {A})', ":x", "bad-parameters", ":k"),
     ("param-dup", f'(defsymphony "T" {{:parameters {{:k 1 :k 2}}}} {A})', ":k 2", "duplicate-key", ":k"),
-    ("vector-in-vector", wrap(f"(weight-equal [[{A}]])"), f"[{A}]]", "expected-node", "vector"),
-    ("empty-list-node", wrap("(weight-equal [()])"), "()", "expected-node", "empty list"),
+    ("vector-as-node", wrap(f"(if (> {RSI} 79) [{A}] [{B}] [{A}])"), "(if", "arity", "condition"),
+    ("empty-list-node", wrap("(weight-equal [()])"), "(weight-equal", "empty-children", "empty child list"),
     ("headless-list", wrap('(weight-equal [("SPY")])'), '("SPY")', "expected-node", "expected a node"),
 ]
 

@@ -9,7 +9,8 @@ import pytest
 from run_fakes import make_settings
 
 from rebalancer.errors import DataError
-from rebalancer.run.decide import decide, load_strategies
+from rebalancer.run.decide import decide
+from rebalancer.strategies import load_strategies
 from rebalancer.symphony.evaluator import Evaluator, evaluate
 from rebalancer.symphony.trace import explain
 from rebalancer_research.market.synthetic import synthetic_market

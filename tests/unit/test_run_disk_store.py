@@ -11,8 +11,8 @@ import pytest
 
 from rebalancer.errors import StateError
 from rebalancer.state.base import LeaseStatus, RunKey, TradingFlag
-from rebalancer.state.memory import FixedClock, MemoryHaltFlag, MemoryNotifier
 from rebalancer_tools.local.disk import DiskHaltFlag, DiskNotifier, DiskStore
+from rebalancer_tools.local.memory import FixedClock, MemoryHaltFlag, MemoryNotifier
 
 KEY = RunKey("paper", dt.date(2026, 1, 5))
 T0 = dt.datetime(2026, 1, 5, 14, 35, tzinfo=dt.UTC)

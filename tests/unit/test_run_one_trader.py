@@ -21,8 +21,8 @@ from rebalancer.run import RunStatus, run
 from rebalancer.run.ports import Ports
 from rebalancer.run.settings import ScheduleSettings, lease_for
 from rebalancer.state.base import LeaseStatus, RunKey, TradingFlag
-from rebalancer.state.memory import MemoryStore
 from rebalancer_research.market.synthetic import synthetic_market
+from rebalancer_tools.local.memory import MemoryStore
 
 DAY = "2026-01-05"
 HISTORY = synthetic_market(["SPY", "TLT", "BIL", "GLD", "XOM"], end=dt.date(2026, 1, 2), sessions=300)

@@ -20,8 +20,8 @@ from rebalancer.run import RunStatus, run
 from rebalancer.run.ports import Ports
 from rebalancer.run.settings import ScheduleSettings
 from rebalancer.state.base import RunKey
-from rebalancer.state.memory import MemoryStore
 from rebalancer_research.market.synthetic import synthetic_market
+from rebalancer_tools.local.memory import MemoryStore
 
 DAY = "2026-01-05"
 HISTORY = synthetic_market(["SPY", "TLT", "BIL", "GLD", "XOM"], end=dt.date(2026, 1, 2), sessions=300)
@@ -98,7 +98,7 @@ def test_the_runbooks_rerun_payload_is_a_valid_rerun_event() -> None:
 
 
 def test_runbook_partial_then_another_slot_with_rerun_finishes_the_day(tmp_path: Path) -> None:
-    """'To finish today, run again with another slot': REBALANCER_EXECUTION__SLOT=manual-1 rebalancer rerun."""
+    """Runbook: to finish today, REBALANCER_EXECUTION__SLOT=manual-1 rebalancer rerun."""
     broker, store = _broker(), MemoryStore()
     settings = make_settings(tmp_path)
     broker.reject = {"GLD"}

@@ -15,8 +15,8 @@ from rebalancer.portfolio.risk_state import RiskState, TradingState
 from rebalancer.run import RunStatus, run
 from rebalancer.run.ports import Ports
 from rebalancer.state.base import RunKey, TradingFlag
-from rebalancer.state.memory import MemoryHaltFlag, MemoryStore
 from rebalancer_research.market.synthetic import synthetic_market
+from rebalancer_tools.local.memory import MemoryHaltFlag, MemoryStore
 
 DAY = "2026-01-05"
 HISTORY = synthetic_market(["SPY", "TLT", "BIL", "GLD", "XOM"], end=dt.date(2026, 1, 2), sessions=300)

@@ -16,8 +16,8 @@ from rebalancer.portfolio.risk_limits import RiskLimits
 from rebalancer.run import RunStatus, run
 from rebalancer.run.client_ids import client_order_id
 from rebalancer.state.base import RunKey, TradingFlag
-from rebalancer.state.memory import MemoryHaltFlag
 from rebalancer_research.market.synthetic import synthetic_market
+from rebalancer_tools.local.memory import MemoryHaltFlag
 
 DAY = "2026-01-05"  # a Monday; the decision uses Friday 2026-01-02's close
 HISTORY = synthetic_market(["SPY", "TLT", "BIL", "GLD", "XOM"], end=dt.date(2026, 1, 2), sessions=300)

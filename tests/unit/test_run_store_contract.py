@@ -35,8 +35,8 @@ from rebalancer.state.base import (
     Store,
     TradingFlag,
 )
-from rebalancer.state.memory import MemoryHaltFlag, MemoryStore
 from rebalancer_tools.local.disk import DiskHaltFlag, DiskStore
+from rebalancer_tools.local.memory import MemoryHaltFlag, MemoryStore
 
 
 @dataclass(frozen=True)

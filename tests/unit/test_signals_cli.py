@@ -5,9 +5,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from rebalancer.strategies import load_strategies, specs_from_arguments
 from rebalancer_research.market.synthetic import synthetic_market
 from rebalancer_tools.cli.main import main
-from rebalancer_tools.cli.signals_cmd import compute_signals, load_strategies
+from rebalancer_tools.cli.signals_cmd import compute_signals
 
 REAL_DATA = os.environ.get("REBALANCER_MARKET_DATA")
 
@@ -55,9 +56,9 @@ def test_as_of_decides_on_that_session_only(capsys):
     data = json.loads(out)
     assert data["as_of"] == "2024-06-28"
     # The same decision as evaluating a history that ends that day.
-    strategies = load_strategies(["tecl"])
-    market = synthetic_market(strategies["tecl"].symbols).until("2024-06-28")
-    direct = compute_signals(strategies, {"tecl": 1.0}, market)
+    strategies = load_strategies(specs_from_arguments(["tecl"], []))
+    market = synthetic_market(strategies[0].symphony.symbols).until("2024-06-28")
+    direct = compute_signals(strategies, market)
     assert data["strategies"]["tecl"]["weights"] == direct.strategies[0].weights
     assert data["portfolio"]["weights"] == direct.portfolio
 
@@ -105,7 +106,7 @@ def test_csv_data_directory(small_data: Path, capsys):
     [
         (["--strategy", "nope"], "strategy-unknown", "unknown strategy 'nope'"),
         (["--allocation", "nuclear=0.5", "--allocation", "tecl=0.3", "--allocation", "klm=0.1"],
-         "allocation-sum", "sum to"),
+         "allocations-sum", "sum to"),
         (["--allocation", "tecl"], "bad-allocation", "cannot read allocation"),
         (["--allocation", "tecl=half"], "bad-allocation", "cannot read allocation"),
         (["--strategy", "tecl", "--allocation", "klm=1"], "allocation-unknown-strategy", "klm"),
@@ -131,7 +132,7 @@ def test_unknown_symbol_on_the_synthetic_market(tmp_path: Path, capsys):
     bad.write_text('(defsymphony "Typo" {} (weight-equal [(asset "SPYY")]))')
     status, _, err = _run(capsys, "--strategy", str(bad))
     assert status == 2
-    assert "unknown symbol SPYY" in err
+    assert f"unknown symbol: SPYY (in {bad})" in err
     assert "(symbol-unknown)" in err
 
 
@@ -143,7 +144,8 @@ def test_data_missing_for_a_needed_symbol(small_data: Path, capsys):
     (small_data / "BIL.csv").unlink()
     status, _, err = _run(capsys, *args)
     assert status == 2
-    assert "no price data for BIL" in err
+    assert f"unknown symbol: BIL (in {small_data / 'trend.clj'}): the data folder" in err
+    assert "(symbol-unknown)" in err
 
 
 @pytest.mark.skipif(not REAL_DATA, reason="REBALANCER_MARKET_DATA is not set (the Makefile sets it)")
@@ -159,9 +161,9 @@ def test_real_data_signals_up_to_the_last_complete_session(capsys):
 def test_each_strategy_is_evaluated_once(monkeypatch):
     from rebalancer.symphony.evaluator import Evaluator
 
-    strategies = load_strategies(["tecl"])
-    market = synthetic_market(strategies["tecl"].symbols)
-    expected = compute_signals(strategies, {"tecl": 1.0}, market)
+    strategies = load_strategies(specs_from_arguments(["tecl"], []))
+    market = synthetic_market(strategies[0].symphony.symbols)
+    expected = compute_signals(strategies, market)
     evaluations = []
     original = Evaluator.__init__
 
@@ -170,7 +172,7 @@ def test_each_strategy_is_evaluated_once(monkeypatch):
         original(self, history)
 
     monkeypatch.setattr(Evaluator, "__init__", counting)
-    signals = compute_signals(strategies, {"tecl": 1.0}, market)
+    signals = compute_signals(strategies, market)
     assert len(evaluations) == 1
     assert signals.portfolio == expected.portfolio
     assert [s.trace for s in signals.strategies] == [s.trace for s in expected.strategies]

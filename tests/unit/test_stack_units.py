@@ -16,9 +16,9 @@ from rebalancer.aws.watchdog import check_session
 from rebalancer.aws.wiring import StackRuntime
 from rebalancer.errors import ConfigError, StateError
 from rebalancer.state.base import LedgerEntry, SystemClock
-from rebalancer.state.memory import MemoryStore
 from rebalancer_tools.cli.invoke_cmd import response_ok
 from rebalancer_tools.local.invoke import LocalContext, load_handler
+from rebalancer_tools.local.memory import MemoryStore
 
 ROOT = Path(__file__).resolve().parents[2]
 MONDAY = dt.datetime(2026, 11, 2, 14, 35, tzinfo=dt.UTC)

@@ -20,6 +20,7 @@ from typing import Any
 from rebalancer.symphony.forms import format_number
 from rebalancer.symphony.lexer import encode_string
 from rebalancer.symphony.nodes import (
+    INDICATOR_PARAMS,
     Asset,
     Comparison,
     Filter,
@@ -32,6 +33,7 @@ from rebalancer.symphony.nodes import (
     WeightEqual,
     WeightInverseVolatility,
     WeightSpecified,
+    Window,
 )
 from rebalancer.symphony.params import PARAMETERS_KEY
 
@@ -61,14 +63,23 @@ def format_settings(symphony: Symphony) -> str:
     return "{" + ", ".join(pairs) + "}"
 
 
+def format_window(name: str, window: Window) -> str:
+    """` {:window 10}`, ` {:short-window 12, :long-window 26}`, or "" for current-price."""
+    if window is None:
+        return ""
+    values = (window,) if isinstance(window, int) else window
+    pairs = ", ".join(f":{key} {value}" for key, value in zip(INDICATOR_PARAMS[name], values, strict=True))
+    return f" {{{pairs}}}"
+
+
 def format_indicator(ref: IndicatorRef) -> str:
-    window = "" if ref.window is None else f" {{:window {ref.window}}}"
-    return f"({ref.name} {encode_string(ref.symbol)}{window})"
+    """One line for a ticker; a sub-tree subject is printed on one line too (the reader takes any spacing)."""
+    subject = encode_string(ref.symbol) if ref.node is None else " ".join(format_node(ref.node).split())
+    return f"({ref.name} {subject}{format_window(ref.name, ref.window)})"
 
 
 def format_metric(metric: Metric) -> str:
-    window = "" if metric.window is None else f" {{:window {metric.window}}}"
-    return f"({metric.name}{window})"
+    return f"({metric.name}{format_window(metric.name, metric.window)})"
 
 
 def format_condition(condition: Comparison) -> str:
@@ -155,6 +166,8 @@ def node_to_json(node: Node) -> dict[str, Any]:
 
 
 def _indicator_json(ref: IndicatorRef) -> dict[str, Any]:
+    if ref.node is not None:
+        return {"indicator": ref.name, "subject": node_to_json(ref.node), "window": ref.window}
     return {"indicator": ref.name, "symbol": ref.symbol, "window": ref.window}
 
 

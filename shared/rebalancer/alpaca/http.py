@@ -8,6 +8,7 @@ retries happen only here, where reads are retried and order submissions are not.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -19,6 +20,13 @@ from rebalancer.alpaca.ratelimit import RateLimiter
 from rebalancer.errors import BrokerError
 
 T = TypeVar("T")
+
+AUTH_HINT = (
+    "Alpaca did not accept the keys: check the key id and secret key in the stack's secret, and that they "
+    "match the endpoint (paper keys for paper-api.alpaca.markets, live keys for api.alpaca.markets); "
+    "see docs/runbook.md, 'auth-failed'"
+)
+_FORBIDDEN = re.compile(r"^\s*(forbidden|request is not authorized|unauthorized)\.?\s*$", re.IGNORECASE)
 
 RETRYABLE_CODES = frozenset({"rate-limited", "server-error", "timeout", "connection-failed"})
 
@@ -48,8 +56,14 @@ def harden(client: Any, timeouts: Timeouts) -> None:
     client._retry_codes = []
 
 
-def translate(exc: Exception, *, action: str) -> BrokerError:
-    """An alpaca-py or requests failure as a BrokerError keeping Alpaca's code and message."""
+def translate(exc: Exception, *, action: str, write: bool = True) -> BrokerError:
+    """An alpaca-py or requests failure as a BrokerError keeping Alpaca's code and message.
+
+    `write` says whether the request could change the account (an order, a cancel): only there can a 403
+    be a trading refusal (buying power, a restricted asset). A 403 on a read, any 401, and a 403 whose
+    message is Alpaca's bare "forbidden" are authentication failures (wrong keys, or paper keys on the
+    live endpoint and vice versa): `auth-failed`, never `rejected`.
+    """
     if isinstance(exc, requests.Timeout):
         return BrokerError(f"{action}: timed out", code="timeout", hint="Alpaca is slow; retried reads")
     if isinstance(exc, requests.ConnectionError):
@@ -58,10 +72,13 @@ def translate(exc: Exception, *, action: str) -> BrokerError:
     status = getattr(response, "status_code", None)
     body = getattr(response, "text", None) or str(exc)
     broker_code, message = _parse_error_body(body)
+    code = _code_for_status(status)
+    if status == 403 and (not write or _FORBIDDEN.search(message)):
+        code = "auth-failed"
     return BrokerError(
         f"{action}: HTTP {status}: {message}",
-        code=_code_for_status(status),
-        hint=_hint_for_status(status),
+        code=code,
+        hint=AUTH_HINT if code == "auth-failed" else _hint_for_status(status),
         status=status,
         broker_code=broker_code,
     )
@@ -87,13 +104,11 @@ def _code_for_status(status: int | None) -> str:
     if status == 404:
         return "not-found"
     if status == 401:
-        return "unauthorized"
+        return "auth-failed"
     return "rejected"
 
 
 def _hint_for_status(status: int | None) -> str:
-    if status == 401:
-        return "check the Alpaca key id and secret key (paper keys for paper, live keys for live)"
     if status == 403:
         return "Alpaca refused the request: check buying power, the position, or account permissions"
     if status == 429:
@@ -134,7 +149,7 @@ class CallPolicy:
         self.sleep = sleep
         self.requests = 0
 
-    def once(self, action: str, call: Callable[[], T]) -> T:
+    def once(self, action: str, call: Callable[[], T], *, write: bool = True) -> T:
         """One request, failures translated; used for order submission (no retry here)."""
         self.limiter.acquire()
         self.requests += 1
@@ -144,7 +159,7 @@ class CallPolicy:
             reset = rate_limit_reset(exc)
             if reset is not None:
                 self.limiter.pause_until_epoch(reset)
-            raise translate(exc, action=action) from None
+            raise translate(exc, action=action, write=write) from None
 
     def read(self, action: str, call: Callable[[], T]) -> T:
         """A read, retried with exponential backoff and jitter on 429, 5xx, timeouts and resets."""
@@ -158,7 +173,7 @@ class CallPolicy:
             reraise=True,
             **kwargs,
         )
-        result: T = retrying(self.once, action, call)
+        result: T = retrying(self.once, action, call, write=False)
         return result
 
 

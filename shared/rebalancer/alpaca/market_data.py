@@ -27,6 +27,16 @@ from rebalancer.market.history import PriceHistory
 
 NEW_YORK = ZoneInfo("America/New_York")
 PAGE_SIZE = 10_000  # Alpaca's maximum; the limit counts bars across all symbols
+_PAGING_HINT = "a data API fault: nothing was placed; retry later (docs/runbook.md, 'Failure codes')"
+PAGE_MARGIN = 2  # pages beyond the most a complete answer can need (a short page, a split symbol)
+
+
+def page_cap(symbols: int, start: dt.date, end: dt.date, page_size: int) -> int:
+    """The most pages a bars request can honestly need: one bar per symbol per calendar day (an upper
+    bound on sessions), `page_size` bars a page, doubled, plus a margin. A server paging past it is broken."""
+    days = max((end - start).days + 1, 1)
+    needed = -(-symbols * days // max(page_size, 1))
+    return 2 * needed + PAGE_MARGIN
 
 
 class AlpacaMarketData:
@@ -94,9 +104,11 @@ class AlpacaMarketData:
 
     def _fetch_all_pages(self, symbols: Sequence[str], start: dt.date, end: dt.date) -> dict[str, list[Any]]:
         params = self._request_params(symbols, start, end)
+        cap = page_cap(len(symbols), start, end, self.page_size)
         merged: dict[str, list[Any]] = {}
         page_token: str | None = None
-        while True:
+        seen: set[str] = set()
+        for page in range(1, cap + 1):
             page_params = {**params, "page_token": page_token} if page_token else dict(params)
             response = self._fetch_page(page_params)
             self.pages_fetched += 1
@@ -105,6 +117,20 @@ class AlpacaMarketData:
             page_token = response.get("next_page_token")
             if not page_token:
                 return merged
+            if page_token in seen:
+                raise DataError(
+                    f"Alpaca sent next_page_token {str(page_token)[:40]!r} again on bars page {page} "
+                    f"({len(symbols)} symbols, {start} to {end}): the pages would repeat forever",
+                    code="bars-page-token-repeated",
+                    hint=_PAGING_HINT,
+                )
+            seen.add(str(page_token))
+        raise DataError(
+            f"Alpaca still had more bars after {cap} pages for {len(symbols)} symbols from {start} to {end} "
+            f"(at most {cap} pages of {self.page_size} can be needed)",
+            code="bars-too-many-pages",
+            hint=_PAGING_HINT,
+        )
 
     def _fetch_page(self, params: dict[str, Any]) -> dict[str, Any]:
         page: dict[str, Any] = self.policy.read("fetch bars", lambda: self.client.get("/stocks/bars", params))

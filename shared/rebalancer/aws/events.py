@@ -1,8 +1,11 @@
 """The events the functions accept, validated (pydantic): anything else is a clear error and no trade.
 
 The scheduler sends the Input written in template.yaml (events/scheduled.json is a copy):
-`scheduled_time` is stable across the scheduler's retries, so it is the run's idempotency key;
-`execution_id` differs per attempt and becomes the log correlation id.
+`scheduled_time` is stable across the scheduler's retries, so its New York date (with the configured
+slot) is the run's idempotency key; `execution_id` differs per attempt and is logged with every line.
+Times must be RFC 3339 text with an offset (a number is refused, never read as a Unix epoch); once the
+clock is known, a scheduled time more than FUTURE_SKEW ahead of it is refused (check_scheduled_time);
+text fields are bounded (an oversized `execution_id` would be copied into every log line).
 
     >>> ev = parse_rebalance_event({"source": "schedule", "scheduled_time": "2026-11-23T14:35:00Z",
     ...                             "execution_id": "e1", "attempt": "1"})
@@ -16,9 +19,15 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from rebalancer.errors import RebalancerError
+
+# The scheduler invokes at the scheduled time or later: a few minutes ahead is clock skew, more is wrong.
+FUTURE_SKEW = dt.timedelta(minutes=5)
+TIME_TEXT_LIMIT = 40  # "2026-11-23T14:35:00.000000+00:00" is 32
+ID_PATTERN = r"^[A-Za-z0-9_.:/-]{1,128}$"  # scheduler execution ids are UUIDs; manual ones are short words
+ARN_PATTERN = r"^arn:[A-Za-z0-9_.:/-]{1,2044}$"
 
 
 class EventError(RebalancerError):
@@ -29,6 +38,18 @@ class EventError(RebalancerError):
 
 class _Event(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @field_validator("scheduled_time", mode="before", check_fields=False)
+    @classmethod
+    def _text(cls, value: Any) -> Any:
+        # pydantic would read a number as a Unix epoch: a scheduler's time is always RFC 3339 text.
+        if value is None or isinstance(value, dt.datetime):
+            return value
+        if not isinstance(value, str):
+            raise ValueError(f"must be RFC 3339 text, e.g. 2026-11-23T14:35:00Z, not {type(value).__name__}")
+        if len(value) > TIME_TEXT_LIMIT:
+            raise ValueError(f"must be RFC 3339 text of at most {TIME_TEXT_LIMIT} characters")
+        return value
 
     @field_validator("scheduled_time", check_fields=False)
     @classmethod
@@ -41,9 +62,9 @@ class _Event(BaseModel):
 class RebalanceEvent(_Event):
     source: Literal["schedule", "manual"]
     scheduled_time: dt.datetime | None = None
-    execution_id: str | None = None
-    attempt: int = 1
-    schedule_arn: str | None = None
+    execution_id: str | None = Field(default=None, pattern=ID_PATTERN)
+    attempt: int = Field(default=1, ge=1, le=1000)
+    schedule_arn: str | None = Field(default=None, pattern=ARN_PATTERN)
     dry_run: bool = False
     # An operator's retry of today's run after a failure without orders (docs/runbook.md, "Rerun").
     rerun: bool = False
@@ -66,6 +87,27 @@ class CheckEvent(_Event):
     scheduled_time: dt.datetime | None = None
 
 
+def check_scheduled_time(event: RebalanceEvent | CheckEvent, now: dt.datetime) -> None:
+    """Refuse a scheduled time more than FUTURE_SKEW after `now` (it would run as today's run)."""
+    if event.scheduled_time is not None and event.scheduled_time > now + FUTURE_SKEW:
+        raise EventError(
+            f"scheduled_time {event.scheduled_time.isoformat()} is after now ({now.isoformat()}) "
+            f"by more than {int(FUTURE_SKEW.total_seconds() // 60)} minutes",
+            code="event-time-in-future",
+            hint="the scheduler sends <aws.scheduler.scheduled-time>; by hand, give the time the run was due",
+            where="event.scheduled_time",
+        )
+
+
+def _problem(error: Any) -> str:
+    """One validation problem, naming the field, never quoting the (possibly huge) value."""
+    where = ".".join(str(p) for p in error["loc"]) or "event"
+    message = str(error["msg"])
+    if error.get("type") == "string_pattern_mismatch":
+        message = "must be at most 128 (ARNs 2048) letters, digits or _ . : / -"
+    return f"{where}: {message[:200]}"
+
+
 def _parse(model: type[_Event], event: Any, function: str) -> Any:
     if not isinstance(event, Mapping):
         raise EventError(
@@ -75,9 +117,7 @@ def _parse(model: type[_Event], event: Any, function: str) -> Any:
     try:
         return model.model_validate(dict(event))
     except ValidationError as err:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'event'}: {e['msg']}" for e in err.errors()
-        )
+        problems = "; ".join(_problem(e) for e in err.errors(include_input=False))
         raise EventError(
             f"the {function} event is invalid: {problems}",
             hint=f"compare it with events/{'scheduled' if function == 'rebalance' else function}.json",

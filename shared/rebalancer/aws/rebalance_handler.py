@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from rebalancer.aws.events import parse_rebalance_event
+from rebalancer.aws.events import check_scheduled_time, parse_rebalance_event
 from rebalancer.aws.telemetry import Telemetry, add_account_metrics, add_failure_metric, add_run_metrics
 from rebalancer.aws.wiring import StackRuntime
 from rebalancer.errors import RebalancerError, StateError
@@ -66,8 +66,12 @@ def handle_rebalance(event: Any, context: Any, runtime: StackRuntime, tel: Telem
         now = ports.clock.now()
     except RebalancerError as err:
         return alert_failure(runtime, tel, "the run could not start", err)
+    try:
+        check_scheduled_time(ev, now)
+    except RebalancerError as err:
+        return alert_failure(runtime, tel, "the rebalance event is malformed", err)
     slot = settings.schedule.slot + ("-plan" if ev.dry_run else "")
-    run_id = RunKey(settings.env, now.astimezone(NEW_YORK).date(), slot).run_id
+    run_id = RunKey(settings.env, (ev.scheduled_time or now).astimezone(NEW_YORK).date(), slot).run_id
     tel.logger.set_correlation_id(run_id)
     tel.logger.info("run starting", extra={"scheduled_time": str(ev.scheduled_time), "dry_run": ev.dry_run})
     try:

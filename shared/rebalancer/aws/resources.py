@@ -162,7 +162,7 @@ class StackResources:
             halt_parameter=environ[ENV_VARS["halt_parameter"]],
             secret=environ[ENV_VARS["secret"]],
             topic_arn=environ[ENV_VARS["topic_arn"]],
-            live_confirmed=environ.get(ENV_VARS["live_confirmed"], "no").strip().lower() == "yes",
+            live_confirmed=environ.get(ENV_VARS["live_confirmed"], "no") == "yes",  # exactly, as the loader
         )
 
     def to_environ(self) -> dict[str, str]:

@@ -1,7 +1,9 @@
 """Load the configuration (I/O at the edge): defaults < config file < environment variables.
 
 Environment variables are `REBALANCER_<FIELD>`, nested with `__` (`REBALANCER_RISK__MAX_DRAWDOWN=0.3`,
-`REBALANCER_STRATEGIES__TECL__ALLOCATION=0.5`); `LIVE_TRADING_CONFIRMED=yes` is accepted as well.
+`REBALANCER_STRATEGIES__TECL__ALLOCATION=0.5`); `LIVE_TRADING_CONFIRMED=yes` (the stack's variable:
+exactly `yes` or `no`) is accepted as well. Confirmations are strict booleans: `true`/`false` in the file
+(YAML 1.1's yes/no/on/off are plain text here) and in REBALANCER_LIVE_TRADING_CONFIRMED.
 Every problem is collected (unknown keys, bad values, cross-field checks, unreadable strategies) and raised
 together as one ConfigProblems error.
 
@@ -14,6 +16,7 @@ together as one ConfigProblems error.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,7 +106,17 @@ def inspect_config(
 
 
 class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that refuses duplicate keys (PyYAML silently keeps the last one)."""
+    """SafeLoader that refuses duplicate keys (PyYAML silently keeps the last one) and reads only
+    true/false as booleans (YAML 1.2): `live_trading_confirmed: yes` is text, and refused."""
+
+
+_StrictLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_StrictLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
 
 
 def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode) -> dict[Any, Any]:
@@ -178,10 +191,17 @@ def env_layer(environ: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, str
         data = _MappingEnvSource(environ)()
     except SettingsError as err:
         return {}, names, [*problems, ConfigProblem("env", str(err), "env-invalid")]
-    if CONFIRMATION_ENV in environ and "live_trading_confirmed" not in data:
-        data["live_trading_confirmed"] = environ[CONFIRMATION_ENV]
+    if "live_trading_confirmed" in data:
+        data["live_trading_confirmed"] = _strict_bool(data["live_trading_confirmed"], "true", "false")
+    elif CONFIRMATION_ENV in environ:
+        data["live_trading_confirmed"] = _strict_bool(environ[CONFIRMATION_ENV], "yes", "no")
         names["live_trading_confirmed"] = CONFIRMATION_ENV
     return data, names, problems
+
+
+def _strict_bool(text: Any, yes: str, no: str) -> Any:
+    """Exactly `yes` -> True and `no` -> False; anything else stays text, which validation refuses."""
+    return {yes: True, no: False}.get(text, text) if isinstance(text, str) else text
 
 
 def _with_default_strategies(file_data: dict[str, Any], env_data: Mapping[str, Any]) -> dict[str, Any]:
@@ -225,6 +245,10 @@ def _problem(error: Mapping[str, Any], env_names: Mapping[str, str]) -> ConfigPr
     code, message = str(error["type"]), str(error["msg"])
     if code == "extra_forbidden":
         code, message = "unknown-key", "unknown key (see docs/configuration.md for the settings)"
+    elif path == "live_trading_confirmed" and code == "bool_type":
+        shown = repr(error.get("input"))[:40]
+        code = "confirmation-invalid"
+        message = f"must be the boolean true or false, not {shown} (LIVE_TRADING_CONFIRMED: yes or no)"
     origin = _env_origin(path, env_names)
     if origin:
         message = f"{message} (from env {origin})"

@@ -13,7 +13,7 @@ import re
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from rebalancer.portfolio.plan_model import PlanOptions
@@ -38,7 +38,8 @@ class StrategyConfig(_Section):
     """One strategy: a built-in name or a .clj path (relative paths: relative to the config file's folder)."""
 
     source: str | None = Field(default=None, min_length=1, description="default: the strategy's own key")
-    allocation: float = Field(gt=0, le=1)
+    # A fraction or a percentage: checked with every other command's allocations (rebalancer.strategies).
+    allocation: float
     parameters: dict[str, float] = Field(default_factory=dict)
 
 
@@ -102,6 +103,10 @@ class BrokerConfig(_Section):
     mode: Mode | None = Field(default=None, description="paper or live; default: the same as env")
     base_url: str | None = Field(default=None, pattern=r"^https?://[^\s/?#]+/?$")
     data_base_url: str | None = Field(default=None, pattern=r"^https?://[^\s/?#]+/?$")
+    unsafe_allow_non_alpaca_hosts: StrictBool = Field(
+        default=False,
+        description="let a live config use https hosts other than Alpaca's (a proxy): the keys go there",
+    )
 
 
 class RebalancerConfig(BaseSettings):
@@ -116,7 +121,7 @@ class RebalancerConfig(BaseSettings):
     )
 
     env: Mode = "paper"
-    live_trading_confirmed: bool = False
+    live_trading_confirmed: StrictBool = False  # true or false only: "yes", 1 or "on" confirm nothing
     strategies: dict[str, StrategyConfig] = Field(default_factory=default_strategies)
     risk: RiskConfig = Field(default_factory=RiskConfig)
     execution: ExecutionConfig = Field(default_factory=ExecutionConfig)

@@ -1,5 +1,7 @@
 """The config's strategies as symphonies (file I/O at the edge): resolve, parse, check warm-up.
 
+Allocations and parsing follow rebalancer.strategies, the rules every command shares.
+
 >>> symphonies = load_strategies(config, base_dir=Path("config"))     # doctest: +SKIP
 >>> sorted(symphonies)
 ['klm', 'nuclear', 'tecl']
@@ -10,13 +12,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+from rebalancer import strategies as rules
 from rebalancer.config.models import RebalancerConfig
 from rebalancer.config.problems import ConfigProblem, ConfigProblems
 from rebalancer.errors import StrategyError
 from rebalancer.symphony.evaluator import required_history
 from rebalancer.symphony.library import BUILTIN_NAMES, resolve_strategy
 from rebalancer.symphony.nodes import Symphony
-from rebalancer.symphony.reader import load_symphony
+
+WHERE = "strategies"
 
 
 def resolve_strategy_path(source: str, *, base_dir: Path | None, env: Mapping[str, str] | None) -> Path:
@@ -25,6 +29,27 @@ def resolve_strategy_path(source: str, *, base_dir: Path | None, env: Mapping[st
     if source not in BUILTIN_NAMES and base_dir is not None and not Path(source).is_absolute():
         source = str(base_dir / source)
     return resolve_strategy(source, env)
+
+
+def allocation_shares(config: RebalancerConfig) -> dict[str, float]:
+    """name -> fraction of the portfolio (fractions or percentages, checked as for every command)."""
+    return rules.normalize_allocations(config.allocations, list(config.strategies), where=WHERE)
+
+
+def strategy_specs(
+    config: RebalancerConfig, *, base_dir: Path | None, env: Mapping[str, str] | None
+) -> list[rules.StrategySpec]:
+    """The config's strategies as specs: files resolved, allocations as fractions."""
+    shares = allocation_shares(config)
+    return [
+        rules.StrategySpec(
+            name,
+            resolve_strategy_path(config.strategy_source(name), base_dir=base_dir, env=env),
+            shares[name],
+            dict(strategy.parameters),
+        )
+        for name, strategy in config.strategies.items()
+    ]
 
 
 def read_strategies(
@@ -36,12 +61,13 @@ def read_strategies(
     for name, strategy in config.strategies.items():
         try:
             path = resolve_strategy_path(config.strategy_source(name), base_dir=base_dir, env=env)
-            symphony = load_symphony(path, parameters=strategy.parameters or None)
+            spec = rules.StrategySpec(name, path, strategy.allocation, dict(strategy.parameters))
+            [loaded] = rules.load_strategies([spec])
         except StrategyError as err:
             problems.append(ConfigProblem(f"strategies.{name}.source", str(err), err.code))
             continue
-        symphonies[name] = symphony
-        need = required_history(symphony)
+        symphonies[name] = loaded.symphony
+        need = required_history(loaded.symphony)
         if need > config.data.lookback_sessions:
             problems.append(
                 ConfigProblem(
@@ -59,5 +85,5 @@ def load_strategies(
     """Strategy name -> Symphony; ConfigProblems listing every strategy that cannot be used."""
     symphonies, problems = read_strategies(config, base_dir=base_dir, env=env)
     if problems:
-        raise ConfigProblems(problems, source="strategies")
+        raise ConfigProblems(problems, source=WHERE)
     return symphonies

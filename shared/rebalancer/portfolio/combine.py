@@ -1,7 +1,8 @@
 """Combine strategies: the portfolio target is the allocation-weighted sum of the strategies' weights.
 
-Allocations must be non-negative and sum to 1 within 1e-9 (ConfigError otherwise); each strategy's
-weights must be non-negative and sum to 1 within 1e-9 (DataError otherwise). Combined rows sum to 1.
+Allocations follow rebalancer.strategies.normalize_allocations (ConfigError otherwise; a zero is
+dropped); each strategy's weights must be non-negative and sum to 1 within 1e-9 (DataError otherwise).
+Combined rows sum to 1.
 
     >>> combine_weights({"a": {"SPY": 1.0}, "b": {"SPY": 0.5, "BIL": 0.5}}, {"a": 0.5, "b": 0.5})
     {'BIL': 0.25, 'SPY': 0.75}
@@ -15,11 +16,12 @@ from collections.abc import Mapping
 import numpy as np
 
 from rebalancer.errors import ConfigError, DataError
+from rebalancer.strategies.allocations import normalize_allocations
 from rebalancer.symphony.weights import WEIGHT_TOLERANCE, WeightHistory
 
 
 def check_allocations(allocations: Mapping[str, float], strategies: Mapping[str, object]) -> dict[str, float]:
-    """Validated allocations rescaled to sum to 1 up to rounding; zero allocations are dropped."""
+    """The allocations as fractions (rebalancer.strategies' rules); zero allocations are dropped."""
     unknown = sorted(set(allocations) - set(strategies))
     if unknown:
         raise ConfigError(
@@ -36,23 +38,8 @@ def check_allocations(allocations: Mapping[str, float], strategies: Mapping[str,
             hint="give every strategy an allocation (0 to disable it)",
             where="allocations",
         )
-    for name, value in allocations.items():
-        if not math.isfinite(value) or value < 0:
-            raise ConfigError(
-                f"allocation of {name} is {value}",
-                code="allocation-negative",
-                hint="allocations are fractions between 0 and 1",
-                where=f"allocations.{name}",
-            )
-    total = math.fsum(allocations.values())
-    if abs(total - 1.0) > WEIGHT_TOLERANCE:
-        raise ConfigError(
-            f"allocations sum to {total!r}, not 1",
-            code="allocation-sum",
-            hint="make the allocations add up to 1 (e.g. 0.3, 0.5, 0.2)",
-            where="allocations",
-        )
-    return {name: value / total for name, value in allocations.items() if value > 0}
+    active = {name: value for name, value in allocations.items() if value != 0}
+    return normalize_allocations(active, list(active), where="allocations")
 
 
 def _check_row(name: str, weights: Mapping[str, float]) -> None:

@@ -3,7 +3,8 @@
 from rebalancer.run.ports import Ports
 from rebalancer.run.result import OrderOutcome, RunResult, RunStatus
 from rebalancer.run.runner import run
-from rebalancer.run.settings import ExecutionSettings, RunSettings, ScheduleSettings, StrategySpec
+from rebalancer.run.settings import ExecutionSettings, RunSettings, ScheduleSettings
+from rebalancer.strategies import StrategySpec
 
 __all__ = [
     "ExecutionSettings",

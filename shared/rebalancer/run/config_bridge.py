@@ -12,14 +12,8 @@ from pathlib import Path
 
 from rebalancer.config.loader import LoadedConfig
 from rebalancer.config.models import RebalancerConfig
-from rebalancer.config.strategy_files import resolve_strategy_path
-from rebalancer.run.settings import (
-    ExecutionSettings,
-    RunSettings,
-    ScheduleSettings,
-    StrategySpec,
-    lease_for,
-)
+from rebalancer.config.strategy_files import strategy_specs
+from rebalancer.run.settings import ExecutionSettings, RunSettings, ScheduleSettings, lease_for
 
 
 def settings_from_config(
@@ -32,15 +26,7 @@ def settings_from_config(
     if isinstance(config, LoadedConfig):
         base_dir = base_dir or config.base_dir
         config = config.config
-    strategies = tuple(
-        StrategySpec(
-            name,
-            resolve_strategy_path(config.strategy_source(name), base_dir=base_dir, env=env),
-            strategy.allocation,
-            dict(strategy.parameters),
-        )
-        for name, strategy in config.strategies.items()
-    )
+    strategies = tuple(strategy_specs(config, base_dir=base_dir, env=env))
     execution = config.execution
     return RunSettings(
         env=config.env,

@@ -1,6 +1,7 @@
-"""Decide: read the strategies, evaluate them on the bars, take the decision date's row, combine.
+"""Decide: evaluate the strategies on the bars, take the decision date's row, combine.
 
-The symphony sources are kept as text so the record can replay them even after the files change.
+The strategies are read by rebalancer.strategies (their sources kept as text so the record can replay
+them even after the files change).
 
     >>> strategies = load_strategies(settings.strategies)                            # doctest: +SKIP
     >>> decision = decide(strategies, history, dt.date(2026, 1, 2))                  # doctest: +SKIP
@@ -11,78 +12,15 @@ The symphony sources are kept as text so the record can replay them even after t
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from rebalancer.errors import DataError, StrategyError
+from rebalancer.errors import DataError
 from rebalancer.market.history import PriceHistory
 from rebalancer.portfolio.combine import combine_weights
-from rebalancer.run.settings import StrategySpec
-from rebalancer.symphony.evaluator import required_history
-from rebalancer.symphony.nodes import Symphony
-from rebalancer.symphony.reader import read_symphony
+from rebalancer.strategies import LoadedStrategy
 from rebalancer.symphony.trace import evaluate_and_explain
-
-
-@dataclass(frozen=True)
-class LoadedStrategy:
-    name: str
-    allocation: float
-    source: str
-    filename: str
-    parameters: Mapping[str, float]
-    symphony: Symphony
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "allocation": self.allocation,
-            "filename": self.filename,
-            "parameters": dict(self.parameters),
-            "source": self.source,
-        }
-
-
-def read_strategy(
-    name: str, allocation: float, source: str, filename: str, parameters: Mapping[str, float]
-) -> LoadedStrategy:
-    symphony = read_symphony(source, filename=filename, parameters=parameters or None)
-    return LoadedStrategy(name, allocation, source, filename, dict(parameters), symphony)
-
-
-def load_strategies(specs: Sequence[StrategySpec]) -> list[LoadedStrategy]:
-    """Read every strategy file; StrategyError naming file:line:col on the first bad one."""
-    loaded = []
-    for spec in specs:
-        try:
-            source = spec.path.read_text(encoding="utf-8")
-        except OSError as err:
-            raise StrategyError(
-                f"cannot read strategy {spec.name}: {err}",
-                code="strategy-unreadable",
-                hint="check the path in the config's strategies section",
-                where=str(spec.path),
-            ) from err
-        loaded.append(read_strategy(spec.name, spec.allocation, source, str(spec.path), spec.parameters))
-    return loaded
-
-
-def strategies_from_record(items: Sequence[Mapping[str, Any]]) -> list[LoadedStrategy]:
-    return [
-        read_strategy(
-            str(i["name"]), float(i["allocation"]), str(i["source"]), str(i["filename"]), i["parameters"]
-        )
-        for i in items
-    ]
-
-
-def needed_symbols(strategies: Sequence[LoadedStrategy]) -> set[str]:
-    return set().union(*(s.symphony.symbols for s in strategies)) if strategies else set()
-
-
-def lookback_sessions(strategies: Sequence[LoadedStrategy]) -> int:
-    return max((required_history(s.symphony) for s in strategies), default=1)
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """Guards: may this invocation trade at all? Halt flag, trading session, time window, run lease.
 
->>> from rebalancer.state.memory import MemoryHaltFlag
+>>> from rebalancer_tools.local.memory import MemoryHaltFlag
 >>> read_flag(MemoryHaltFlag(TradingFlag.REDUCE))
 (<TradingFlag.REDUCE: 'reduce'>, '')
 """

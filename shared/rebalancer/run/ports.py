@@ -1,6 +1,6 @@
 """Ports: everything a run touches outside itself, in one bundle.
 
-    >>> from rebalancer.state.memory import MemoryStore, MemoryHaltFlag, MemoryNotifier, FixedClock
+    >>> from rebalancer_tools.local.memory import MemoryStore, MemoryHaltFlag, MemoryNotifier, FixedClock
     >>> ports = Ports(broker=my_broker, market_data=my_bars, store=MemoryStore(),  # doctest: +SKIP
     ...               halt_flag=MemoryHaltFlag(), notifier=MemoryNotifier(), clock=FixedClock(now))
 

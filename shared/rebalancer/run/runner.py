@@ -17,7 +17,7 @@ from typing import Any
 
 from rebalancer.errors import DataError, RebalancerError
 from rebalancer.run.context import RunContext
-from rebalancer.run.decide import Decision, load_strategies, lookback_sessions
+from rebalancer.run.decide import Decision
 from rebalancer.run.guards import check_window, fetch_calendar, read_flag
 from rebalancer.run.holds import Holds
 from rebalancer.run.ports import Ports
@@ -27,6 +27,7 @@ from rebalancer.run.result import RunResult, RunStatus
 from rebalancer.run.settings import NEW_YORK, RunSettings
 from rebalancer.run.trade import Trade, TradeOutcome
 from rebalancer.state.base import LeaseStatus, LedgerEntry, RunKey, TradingFlag, check_aware
+from rebalancer.strategies import load_strategies, lookback_sessions
 
 
 def run(
@@ -41,14 +42,15 @@ def run(
     """Run one rebalance (or, with plan_only, everything up to sending orders).
 
     `rerun` (an operator's `rebalancer rerun`, or an event with "rerun": true): a new attempt of today's
-    run after one that ended without orders (data gate, failure, halt, late skip: state.memory.REOPENABLE)
+    run after one that ended without orders (data gate, failure, halt, late skip: state.lease.REOPENABLE)
     or crashed; allowed until the market closes, whatever `max_delay`. A completed or partial run is
     never run again, and a resumed attempt reconciles every journaled leg, so no order is duplicated.
     """
     settings = config if isinstance(config, RunSettings) else settings_from(config)
     check_aware(now)
     slot = settings.schedule.slot + ("-plan" if plan_only else "")
-    key = RunKey(settings.env, now.astimezone(NEW_YORK).date(), slot)
+    # The scheduled time is stable across the scheduler's retries: its date keys the run (docs/events.md).
+    key = RunKey(settings.env, (scheduled_at or now).astimezone(NEW_YORK).date(), slot)
     ctx = RunContext(settings, ports, key, now, plan_only, RunRecorder(ports.store, key.run_id))
     return _Runner(ctx, scheduled_at, rerun).go()
 

@@ -2,6 +2,7 @@
 
 `settings_from_config` maps the project's RebalancerConfig onto it; tests build RunSettings directly.
 
+    >>> from pathlib import Path
     >>> s = RunSettings(env="paper", strategies=(StrategySpec("tecl", Path("strategies/tecl.clj"), 1.0),))
     >>> s.schedule.slot, s.execution.fill_timeout_s
     ('open', 120.0)
@@ -15,11 +16,12 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from rebalancer.errors import ConfigError
+from rebalancer.portfolio.risk_limits import RiskLimits
+from rebalancer.strategies import StrategySpec, normalize_allocations
 
 NEW_YORK = ZoneInfo("America/New_York")
 
@@ -35,14 +37,6 @@ def lease_for(fill_timeout_s: float) -> dt.timedelta:
     crashed run past its window.
     """
     return dt.timedelta(seconds=2 * fill_timeout_s) + RUN_OVERHEAD + LEASE_MARGIN
-
-
-@dataclass(frozen=True)
-class StrategySpec:
-    name: str
-    path: Path
-    allocation: float
-    parameters: Mapping[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -81,7 +75,7 @@ class RunSettings:
     strategies: tuple[StrategySpec, ...]
     schedule: ScheduleSettings = ScheduleSettings()
     execution: ExecutionSettings = ExecutionSettings()
-    risk_limits: Any = None  # the risk engine's RiskLimits; None = its defaults
+    risk_limits: RiskLimits = field(default_factory=RiskLimits)
     universe: frozenset[str] | None = None  # allowed symbols; None = what the strategies reference
     neutral_report: bool = False  # redact amounts in reports
     lookback_margin: int = 20  # extra sessions fetched beyond the strategies' warm-up
@@ -96,14 +90,7 @@ class RunSettings:
                 hint="list at least one strategy with an allocation",
                 where="strategies",
             )
-        total = sum(s.allocation for s in self.strategies)
-        if abs(total - 1.0) > 1e-9:
-            raise ConfigError(
-                f"strategy allocations sum to {total}, not 1",
-                code="allocations-sum",
-                hint="make the allocations add up to 1",
-                where="strategies",
-            )
+        normalize_allocations(self.allocations, [s.name for s in self.strategies], where="strategies")
 
     @property
     def allocations(self) -> dict[str, float]:

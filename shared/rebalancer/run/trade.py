@@ -18,11 +18,11 @@ from rebalancer.broker.models import Account, AssetInfo, Order, Position
 from rebalancer.market.history import PriceHistory
 from rebalancer.portfolio.plan import PlanOptions, plan_buys, plan_orders
 from rebalancer.portfolio.plan_model import Plan, PlannedOrder
-from rebalancer.portfolio.risk import RiskDecision, RiskLimits, RiskState, TradingState, assess, limit_targets
+from rebalancer.portfolio.risk import RiskDecision, RiskState, TradingState, assess, limit_targets
 from rebalancer.run.client_ids import belongs_to_run, client_order_id, made_by_rebalancer
 from rebalancer.run.context import RunContext
 from rebalancer.run.data_gate import check_bars
-from rebalancer.run.decide import Decision, LoadedStrategy, decide, needed_symbols
+from rebalancer.run.decide import Decision, decide
 from rebalancer.run.execution import Executor
 from rebalancer.run.guards import SessionCalendar, read_flag
 from rebalancer.run.on_target import Gap, account_gaps
@@ -32,6 +32,7 @@ from rebalancer.run.resize import cap_to_approved, resize_refused
 from rebalancer.run.result import Leg, OrderOutcome, RunStatus
 from rebalancer.run.resume import Settled, settle
 from rebalancer.run.serialize import to_json
+from rebalancer.strategies import LoadedStrategy, needed_symbols
 
 
 @dataclass
@@ -77,7 +78,7 @@ class Trade:
         )
         execution = ctx.settings.execution
         self.options = PlanOptions(execution.cash_buffer, execution.min_order_notional)
-        self.limits = ctx.settings.risk_limits or RiskLimits()
+        self.limits = ctx.settings.risk_limits
 
     # -- the phase ----------------------------------------------------------------------------
 

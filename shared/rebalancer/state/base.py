@@ -5,7 +5,7 @@ Local backends live in memory.py and disk.py; the AWS backends (SSM, DynamoDB, S
 same protocols in their own modules. Every backend must pass tests/unit/test_run_store_contract.py.
 
     >>> import datetime as dt
-    >>> from rebalancer.state.memory import MemoryStore
+    >>> from rebalancer_tools.local.memory import MemoryStore
     >>> store = MemoryStore()
     >>> key = RunKey("paper", dt.date(2026, 1, 5), "open")
     >>> now = dt.datetime(2026, 1, 5, 14, 35, tzinfo=dt.UTC)
@@ -173,7 +173,7 @@ class Lease(Protocol):
         ACQUIRED when nobody had it; HELD when another owner's lease is live (now < expires_at);
         COMPLETED when the key's run already finished; RESUMED when an expired, unfinished lease was
         taken over (attempt = previous attempt + 1), or with `reopen` when the run finished with a
-        status that placed no order (memory.REOPENABLE: an operator's rerun).
+        status that placed no order (lease.REOPENABLE: an operator's rerun).
         """
         ...
 

@@ -6,7 +6,7 @@ Items (key attributes `pk`, `sk`; `purge_at` is the table's TTL attribute):
   risk      pk=`risk#<env>`    sk=`state`                  doc (JSON)
 Run records go to S3 (state/s3.py); DynamoDBStore delegates them so that it is a whole Store.
 
-The lease is a read, a decision (the shared rule in state/memory.py) and a conditional write on the item's
+The lease is a read, a decision (the shared rule in state/lease.py) and a conditional write on the item's
 write token, retried on contention: of concurrent invocations exactly one wins. A lost response to our own
 successful write is recognised by its token, so a retried request can never make us lose our own lease.
 
@@ -24,7 +24,7 @@ from typing import Any
 from rebalancer.errors import StateError
 from rebalancer.state.aws_clients import AwsClients, aws_errors, error_code
 from rebalancer.state.base import JsonDict, LeaseOutcome, LedgerEntry, RunKey, RunRecords, check_aware
-from rebalancer.state.memory import LeaseRecord, decide_lease, extend_record, lease_lost
+from rebalancer.state.lease import LeaseRecord, complete, decide_lease, extend, lease_lost
 
 LEASE_PURGE_AFTER = dt.timedelta(days=35)  # long after any scheduler retry or late event could arrive
 _CONTENTION_RETRIES = 8
@@ -135,7 +135,7 @@ class DynamoDBStore:
         now = dt.datetime.now(dt.UTC)
         for _ in range(_CONTENTION_RETRIES):
             item = self._get(pk, sk)
-            record = extend_record(self._lease_from_item(item), key, owner, expires_at)
+            record = extend(self._lease_from_item(item), key, owner, expires_at)
             if self._put_lease(key, record, item, now):
                 return
         raise lease_lost(key, owner, self._lease_from_item(self._get(pk, sk)))
@@ -145,10 +145,7 @@ class DynamoDBStore:
         now = dt.datetime.now(dt.UTC)
         for _ in range(_CONTENTION_RETRIES):
             item = self._get(pk, sk)
-            current = self._lease_from_item(item)
-            if current is None or current.owner != owner or current.final_status is not None:
-                raise lease_lost(key, owner, current)
-            done = LeaseRecord(owner, current.attempt, current.expires_at, status)
+            done = complete(self._lease_from_item(item), key, owner, status)
             if self._put_lease(key, done, item, now):
                 return
         raise lease_lost(key, owner, self._lease_from_item(self._get(pk, sk)))

@@ -3,6 +3,8 @@
 Reads go through Powertools' SSMProvider with a short cache (an operator's `rebalancer halt` takes
 effect within `max_age` seconds in a warm container). An unreadable or invalid flag raises StateError,
 which the run treats as HALT. A missing parameter is unreadable too: the stack creates it as `off`.
+`write` never creates it: a flag written where no stack is (another region, a deleted stack) would
+halt nothing while claiming to.
 
     >>> from rebalancer.state.aws_clients import AwsClients
     >>> flag = SsmHaltFlag("/rebalancer/paper/halt", clients=AwsClients())
@@ -15,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from rebalancer.errors import StateError
-from rebalancer.state.aws_clients import AwsClients, aws_errors
+from rebalancer.state.aws_clients import AwsClients, aws_errors, error_code
 from rebalancer.state.base import TradingFlag
 
 DEFAULT_MAX_AGE_S = 5
@@ -48,7 +50,31 @@ class SsmHaltFlag:
             ) from None
         return TradingFlag.parse(str(value))
 
+    def exists(self) -> bool:
+        """Whether the parameter exists (one GetParameter, uncached)."""
+        from botocore.exceptions import ClientError
+
+        try:
+            with aws_errors(f"look up halt flag {self.name}", code="halt-flag-unreadable"):
+                self._clients.client("ssm").get_parameter(Name=self.name)
+        except StateError as err:
+            if isinstance(err.__cause__, ClientError) and error_code(err.__cause__) == "ParameterNotFound":
+                return False
+            raise
+        return True
+
     def write(self, flag: TradingFlag) -> None:
+        """Overwrite the existing flag; a missing one is an error (the stack creates it, nothing else)."""
+        if not self.exists():
+            raise StateError(
+                f"halt flag {self.name} does not exist: nothing was written",
+                code="halt-flag-missing",
+                hint=(
+                    "runs already treat a missing flag as halt. Check AWS_REGION/AWS_PROFILE point at the"
+                    f" stack; to restore it: aws ssm put-parameter --name {self.name} --value off"
+                    " --type String"
+                ),
+            )
         with aws_errors(f"write halt flag {self.name}", code="halt-flag-write-failed"):
             self._clients.client("ssm").put_parameter(
                 Name=self.name, Value=flag.value, Type="String", Overwrite=True

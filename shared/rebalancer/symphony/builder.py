@@ -20,6 +20,7 @@ from rebalancer.symphony.conditions import read_comparison, read_metric, read_ti
 from rebalancer.symphony.forms import Atom, Form, Seq
 from rebalancer.symphony.nodes import (
     COMPARISON_OPS,
+    INDICATOR_ALIASES,
     INDICATORS,
     Asset,
     Filter,
@@ -38,6 +39,8 @@ from rebalancer.symphony.params import error_at, read_settings, resolve_number, 
 # sums off by more than WEIGHT_EXACT are then rescaled so the fractions sum to 1 within 1e-9.
 WEIGHT_TOLERANCE = 1e-6
 WEIGHT_EXACT = 1e-12
+# Composer's weight-specified exports write this symbol for a weight that was never set.
+NAN_WEIGHT = "##NaN"
 NODE_OPERATORS = (
     "asset",
     "group",
@@ -133,13 +136,8 @@ class NodeBuilder:
         return build(form)
 
     def children(self, form: Seq, args: tuple[Form, ...], what: str) -> tuple[Node, ...]:
-        """Vectors are flattened; bare nodes are taken as they are. Empty: an error."""
-        items: list[Form] = []
-        for arg in args:
-            if isinstance(arg, Seq) and arg.kind == "vector":
-                items.extend(arg.items)
-            else:
-                items.append(arg)
+        """Child lists are flattened (node_items); bare nodes are taken as they are. Empty: an error."""
+        items = node_items(args)
         if not items:
             raise error_at(
                 form,
@@ -193,6 +191,8 @@ class NodeBuilder:
         return WeightSpecified(normalize_weights(raw, form), children, loc=form.loc)
 
     def _weight(self, form: Form) -> float:
+        if isinstance(form, Atom) and form.kind == "symbol" and form.text == NAN_WEIGHT:
+            return math.nan  # a placeholder: normalize_weights gives it a share of the rest
         value = resolve_number(form, self.params, "a weight")
         if value < 0 or not math.isfinite(value):
             raise error_at(
@@ -211,21 +211,22 @@ class NodeBuilder:
                 '(if (> (rsi "SPY" {:window 10}) 79) [(asset "UVXY")] [(asset "SPY")])',
             )
         condition_form, then_form, else_form = form.args
-        condition = read_comparison(condition_form, self.params)
+        condition = read_comparison(condition_form, self.params, self.node)
         then = self._branch(then_form, "then")
         otherwise = self._branch(else_form, "else")
         return If(condition, then, otherwise, loc=form.loc)
 
     def _branch(self, form: Form, which: str) -> tuple[Node, ...]:
-        if isinstance(form, Seq) and form.kind == "vector":
-            if not form.items:
+        if is_child_list(form):
+            items = node_items((form,))
+            if not items:
                 raise error_at(
                     form,
                     f"empty {which}-branch",
                     code="empty-branch",
                     hint='every branch needs at least one node; use [(asset "BIL")] to hold cash',
                 )
-            return tuple(self.node(item) for item in form.items)
+            return tuple(self.node(item) for item in items)
         return (self.node(form),)
 
     def filter(self, form: Seq) -> Filter:
@@ -259,8 +260,38 @@ _ASSET_EXAMPLE = '(asset "SPY" "SPDR S&P 500")'
 _WEIGHTS_EXAMPLE = '(weight-specified 0.7 (asset "SPY") 0.3 (asset "TLT"))'
 
 
+def is_child_list(form: Form) -> bool:
+    """A vector `[...]`, or a list whose first item is itself a list `((asset "A") (asset "B"))` (both
+    are sequences to Composer's reader); `()` is an empty list."""
+    if not isinstance(form, Seq):
+        return False
+    return form.kind == "vector" or (
+        form.kind == "list" and (not form.items or isinstance(form.items[0], Seq))
+    )
+
+
+def node_items(args: tuple[Form, ...]) -> list[Form]:
+    """The node forms of child-list arguments, nested child lists flattened (`[[a b] c]` is `[a b c]`)."""
+    items: list[Form] = []
+    stack = list(reversed(args))
+    while stack:
+        arg = stack.pop()
+        if is_child_list(arg):
+            stack.extend(reversed(arg.items))  # type: ignore[union-attr]
+        else:
+            items.append(arg)
+    return items
+
+
 def normalize_weights(raw: list[float], form: Seq) -> tuple[float, ...]:
-    """Fractions summing to 1 or percentages summing to 100 -> fractions summing to 1."""
+    """Fractions summing to 1 or percentages summing to 100 -> fractions summing to 1.
+
+    `##NaN` placeholders (Composer's exports write them for weights never set): when every weight is a
+    placeholder the children share equally; otherwise the placeholders share what the given weights
+    leave (1 - sum of fractions, or 100 - sum of percentages) equally.
+    """
+    if any(math.isnan(w) for w in raw):
+        raw = _fill_placeholders(raw, form)
     total = math.fsum(raw)
     if abs(total - 100.0) <= 100.0 * WEIGHT_TOLERANCE:
         raw = [w / 100.0 for w in raw]
@@ -275,6 +306,24 @@ def normalize_weights(raw: list[float], form: Seq) -> tuple[float, ...]:
     if abs(total - 1.0) > WEIGHT_EXACT:
         raw = [w / total for w in raw]
     return tuple(raw)
+
+
+def _fill_placeholders(raw: list[float], form: Seq) -> list[float]:
+    given = [w for w in raw if not math.isnan(w)]
+    missing = len(raw) - len(given)
+    if not given:
+        return [1.0 / missing] * missing
+    total = math.fsum(given)
+    scale = 100.0 if total > 1.0 + WEIGHT_TOLERANCE else 1.0
+    rest = scale - total
+    if rest <= scale * WEIGHT_TOLERANCE:
+        raise error_at(
+            form,
+            f"the given weights sum to {total:g}, leaving nothing for the {missing} ##NaN weight(s)",
+            code="bad-weights",
+            hint="write every weight, or leave room for the ##NaN ones",
+        )
+    return [rest / missing if math.isnan(w) else w for w in raw]
 
 
 def _is_nil(form: Form) -> bool:
@@ -294,7 +343,7 @@ def _unknown_operator(form: Seq) -> Exception:
             code="expected-node",
             hint="a node starts with one of: " + ", ".join(NODE_OPERATORS),
         )
-    if head in INDICATORS or head in COMPARISON_OPS or head in _SELECTORS:
+    if head in INDICATORS or head in INDICATOR_ALIASES or head in COMPARISON_OPS or head in _SELECTORS:
         return error_at(
             form,
             f"({head} ...) cannot stand where a node is expected",

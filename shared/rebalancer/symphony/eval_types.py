@@ -2,8 +2,8 @@
 
 An `Alloc` is a node's allocation on every session: one weight vector per held symbol plus a `defined`
 mask (weights are zeroed on undefined rows so they can be blended by plain arithmetic). An `Item` is one
-entry of a child list after filters have been spliced in: a filter contributes its candidates, each a
-member only on the rows where the filter selected it.
+entry of a child list; a filter's candidates are items that are members only on the rows where the
+filter selects them (inside the filter: to its parent, a filter is one child like any other).
 
     >>> import numpy as np
     >>> a = Alloc({"SPY": np.ones(2)}, np.array([True, True]))
@@ -47,21 +47,19 @@ class Alloc:
 
 @dataclass(frozen=True, eq=False)
 class Item:
-    """One entry of a child list. `member` None means always present; `origin` is the index of the
-    listed child it came from (a filter's candidates share their filter's origin); `fraction` is the
-    share of that listed child each selected candidate gets (1/number selected), None for plain children."""
+    """One entry of a child list. `member` None means always present (a filter's candidates are
+    members only on the rows it selects them); `origin` is the child's index in its list."""
 
     node: Node
     name: str
     alloc: Alloc
     member: BoolArray | None
     origin: int
-    fraction: FloatArray | None
 
 
 @dataclass(frozen=True, eq=False)
 class ItemList:
-    """A child list with filters spliced in; `defined` is False where some filter could not rank."""
+    """A child list; `defined` is False where the list cannot be weighted (a filter could not rank)."""
 
     items: tuple[Item, ...]
     defined: BoolArray

@@ -36,7 +36,7 @@ def _need(node: Node) -> int:
         return 1
     if isinstance(node, If):
         sides = [node.condition.lhs, node.condition.rhs]
-        refs = [warmup_sessions(s.name, s.window) for s in sides if isinstance(s, IndicatorRef)]
+        refs = [_ref_need(s) for s in sides if isinstance(s, IndicatorRef)]
         return max([*refs, *(_need(c) for c in node.then + node.otherwise)])
     if isinstance(node, Filter):
         return max(_metric_need(node.metric, c) for c in node.children)
@@ -46,12 +46,15 @@ def _need(node: Node) -> int:
     return max(_need(c) for c in children_of(node))
 
 
+def _ref_need(ref: IndicatorRef) -> int:
+    if ref.node is None:
+        return warmup_sessions(ref.name, ref.window)
+    return _metric_need(ref.metric, ref.node)
+
+
 def _metric_need(metric: Metric, child: Node) -> int:
     """A child ranked or weighted by a metric: its own need and the metric's on its series."""
     own = _need(child)
     if isinstance(child, Asset):
         return max(own, warmup_sessions(metric.name, metric.window))
-    if isinstance(child, Filter):
-        # A filter's candidates are ranked individually.
-        return max(own, *(_metric_need(metric, c) for c in child.children))
     return own - 1 + warmup_sessions(metric.name, metric.window)

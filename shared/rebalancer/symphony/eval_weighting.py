@@ -10,7 +10,7 @@ branch taken are defined).
     >>> one = np.ones(2, dtype=bool)
     >>> a = Alloc({"A": np.ones(2)}, one)
     >>> b = Alloc({"B": np.ones(2)}, one)
-    >>> pair = (Item(Asset("A"), "A", a, None, 0, None), Item(Asset("B"), "B", b, None, 1, None))
+    >>> pair = (Item(Asset("A"), "A", a, None, 0), Item(Asset("B"), "B", b, None, 1))
     >>> items = ItemList(pair, one)
     >>> weight_equal(items).weights["A"].tolist()
     [0.5, 0.5]
@@ -73,16 +73,15 @@ def weight_equal(items: ItemList) -> Alloc:
 
 
 def weight_specified(items: ItemList, weights: Sequence[float]) -> Alloc:
-    """Fixed weights per listed child; a filter's selected items split their filter's weight equally.
+    """Fixed weights per listed child (a filter is one child: its picks split its weight equally).
 
     Weights are renormalized per row so rounding in the file's numbers cannot leave a sum off 1.
     """
     size = len(items.defined)
     members = _members(items, size)
-    raw = []
-    for member, item in zip(members, items.items, strict=True):
-        coef = np.where(member, weights[item.origin], 0.0)
-        raw.append(coef if item.fraction is None else coef * item.fraction)
+    raw = [
+        np.where(member, weights[item.origin], 0.0) for member, item in zip(members, items.items, strict=True)
+    ]
     total = np.sum(raw, axis=0)
     defined = _children_defined(items, members) & (total > 0)
     with np.errstate(divide="ignore", invalid="ignore"):

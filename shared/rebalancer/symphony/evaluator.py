@@ -51,6 +51,7 @@ from rebalancer.symphony.nodes import (
     WeightEqual,
     WeightInverseVolatility,
     WeightSpecified,
+    Window,
     indicator_refs,
     walk,
 )
@@ -77,7 +78,7 @@ class Evaluator:
     def __init__(self, history: PriceHistory) -> None:
         self.history = history
         self.size = len(history)
-        self._indicators: dict[tuple[str, Hashable, int | None], FloatArray] = {}
+        self._indicators: dict[tuple[str, Hashable, Window], FloatArray] = {}
         self._returns: dict[str, FloatArray] = {}
         self._allocs: dict[Node, Alloc] = {}
         self._series: dict[Node, tuple[FloatArray, FloatArray]] = {}
@@ -112,12 +113,16 @@ class Evaluator:
 
     def prefetch_rsi(self, root: Node) -> None:
         """Compute every asset RSI the tree reads in one batched pass (rsi_batch.py); same values."""
-        wanted = {(ref.symbol, ref.window) for ref in indicator_refs(root) if ref.name == "rsi"}
+        wanted = {
+            (ref.symbol, ref.window) for ref in indicator_refs(root) if ref.name == "rsi" and not ref.node
+        }
         for node in walk(root):
             if isinstance(node, Filter) and node.metric.name == "rsi":
                 assets = (c for c in node.children if isinstance(c, Asset))
                 wanted.update((a.symbol, node.metric.window) for a in assets)
-        todo = sorted((s, w) for s, w in wanted if w is not None and ("rsi", s, w) not in self._indicators)
+        todo = sorted(
+            (s, w) for s, w in wanted if isinstance(w, int) and ("rsi", s, w) not in self._indicators
+        )
         if not todo:
             return
         prices = np.column_stack([self.history.column(s) for s, _ in todo])
@@ -125,7 +130,7 @@ class Evaluator:
         for column, (symbol, window) in enumerate(todo):
             self._indicators[("rsi", symbol, window)] = values[:, column]
 
-    def symbol_indicator(self, name: str, window: int | None, symbol: str) -> FloatArray:
+    def symbol_indicator(self, name: str, window: Window, symbol: str) -> FloatArray:
         key = (name, symbol, window)
         if key not in self._indicators:
             prices = self.history.column(symbol)
@@ -144,6 +149,8 @@ class Evaluator:
 
     def _side(self, side: IndicatorRef | float) -> FloatArray:
         if isinstance(side, IndicatorRef):
+            if side.node is not None:  # a sub-tree's own simulated series, as a filter reads it
+                return self.metric_of(side.metric, side.node)
             return self.symbol_indicator(side.name, side.window, side.symbol)
         return np.full(self.size, float(side))
 
@@ -171,26 +178,27 @@ class Evaluator:
             return weighting.weight_by_coefficients(record.items, record.coefficients, defined)
         if isinstance(node, Group | WeightEqual):
             return weighting.weight_equal(self.expand(node.children))
-        return weighting.weight_equal(self.expand((node,)))
+        return self.filtered(node)
 
     def expand(self, children: tuple[Node, ...]) -> ItemList:
-        """The child list with each filter replaced by its candidates (members where selected)."""
+        """A child list as items, one per listed child. A filter is one child like any other: its picks
+        share its weight equally (Composer's rule; docs/strategy-language.md, "Filters")."""
         if not children:
             raise StrategyError("a node has no children", code="empty-children", hint="give it a child")
-        items: list[Item] = []
-        defined = np.ones(self.size, dtype=bool)
-        for index, child in enumerate(children):
-            if not isinstance(child, Filter):
-                items.append(Item(child, tie_name(child, index), self.alloc(child), None, index, None))
-                continue
-            selection = self.selection(child)
-            defined &= selection.defined
-            with np.errstate(divide="ignore"):
-                fraction = 1.0 / selection.selected.sum(axis=1)
-            for column, cand in enumerate(selection.candidates.items):
-                member = selection.selected[:, column]
-                items.append(Item(cand.node, cand.name, cand.alloc, member, index, fraction))
-        return ItemList(tuple(items), defined)
+        items = tuple(
+            Item(child, tie_name(child, index), self.alloc(child), None, index)
+            for index, child in enumerate(children)
+        )
+        return ItemList(items, np.ones(self.size, dtype=bool))
+
+    def filtered(self, node: Filter) -> Alloc:
+        """A filter's allocation: its selected candidates share equally, on every row."""
+        selection = self.selection(node)
+        picks = tuple(
+            Item(cand.node, cand.name, cand.alloc, selection.selected[:, column], cand.origin)
+            for column, cand in enumerate(selection.candidates.items)
+        )
+        return weighting.weight_equal(ItemList(picks, selection.defined))
 
     def selection(self, node: Filter) -> Selection:
         if node not in self.selections:

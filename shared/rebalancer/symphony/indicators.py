@@ -21,14 +21,20 @@ Definitions (windows count sessions):
   (a flat series; TA-Lib does the same, and keeps the ratio however small the averages become).
 - cumulative-return(n): (close_t/close_{t-n} - 1)*100.
 - moving-average-return(n): mean of the last n daily returns, in percent.
-- stdev-return(n): population standard deviation (ddof=0) of the last n daily returns, in percent.
-- stdev-price(n): population standard deviation of the last n closes.
+- stdev-return(n): sample standard deviation (divide by n-1) of the last n daily returns, in percent
+  (0 for n = 1). Composer's definition: docs/strategy-language.md, "Standard deviation".
+- stdev-price(n): sample standard deviation of the last n closes (0 for n = 1).
 - max-drawdown(n): largest (peak - close)/peak*100 over the last n closes, the peak inside the window.
+- percentage-price-oscillator(s, l): (EMA_s - EMA_l) / EMA_l * 100 (EMAs as above);
+  percentage-price-oscillator-signal(s, l, k): the EMA(k) of that PPO series (seeded once k values exist).
+- moving-average-convergence-divergence(s, l): EMA_s - EMA_l; ...-signal(s, l, k): its EMA(k).
+- upper-bollinger(n) / lower-bollinger(n): SMA_n +/- 2 * stdev-price(n) (the sample stdev above).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -42,7 +48,11 @@ BoolArray = npt.NDArray[np.bool_]
 # Indicators computed from daily returns rather than prices (for a group: its stream rather than its NAV).
 RETURN_BASED: frozenset[str] = frozenset({"moving-average-return", "stdev-return"})
 
-RunFunction = Callable[[FloatArray, int], FloatArray]
+# A kernel over one run of defined values; its window is an int, or a tuple for multi-window indicators.
+RunFunction = Callable[[FloatArray, Any], FloatArray]
+WindowArg = int | tuple[int, ...]
+# Bollinger bands sit this many (sample) standard deviations from the moving average.
+BOLLINGER_WIDTH = 2.0
 
 
 def runs(defined: BoolArray) -> list[tuple[int, int]]:
@@ -55,7 +65,7 @@ def runs(defined: BoolArray) -> list[tuple[int, int]]:
     return list(zip(starts.tolist(), stops.tolist(), strict=True))
 
 
-def _per_run(values: FloatArray, window: int, fn: RunFunction) -> FloatArray:
+def _per_run(values: FloatArray, window: WindowArg, fn: RunFunction) -> FloatArray:
     out = np.full(values.shape, np.nan)
     for start, stop in runs(~np.isnan(values)):
         out[start:stop] = fn(values[start:stop], window)
@@ -85,7 +95,10 @@ def _mean(values: FloatArray, window: int) -> FloatArray:
 
 
 def _stdev(values: FloatArray, window: int) -> FloatArray:
-    return _rolling(values, window, lambda w: w.std(axis=1))
+    """Sample standard deviation (divide by n - 1), as Composer computes it; 0 for a 1-value window."""
+    if window == 1:
+        return _rolling(values, window, lambda w: np.zeros(w.shape[0]))
+    return _rolling(values, window, lambda w: w.std(axis=1, ddof=1))
 
 
 def _max_drawdown(values: FloatArray, window: int) -> FloatArray:
@@ -208,6 +221,32 @@ def rsi_from_averages(gain: FloatArray, loss: FloatArray, out: FloatArray | None
     return result
 
 
+def _ema_gap(values: FloatArray, windows: tuple[int, int]) -> FloatArray:
+    return _ema(values, windows[0]) - _ema(values, windows[1])
+
+
+def _ppo(values: FloatArray, windows: tuple[int, int]) -> FloatArray:
+    result: FloatArray = _ema_gap(values, windows) / _ema(values, windows[1]) * 100.0
+    return result
+
+
+def _smoothed(kernel: Callable[[FloatArray, tuple[int, int]], FloatArray]) -> RunFunction:
+    """The EMA(k) of an oscillator, started where the oscillator is first defined."""
+
+    def run(values: FloatArray, windows: tuple[int, int, int]) -> FloatArray:
+        return _per_run(kernel(values, (windows[0], windows[1])), windows[2], _ema)
+
+    return run
+
+
+def _bollinger(sign: float) -> RunFunction:
+    def run(values: FloatArray, window: int) -> FloatArray:
+        result: FloatArray = _mean(values, window) + sign * BOLLINGER_WIDTH * _stdev(values, window)
+        return result
+
+    return run
+
+
 _PRICE_KERNELS: dict[str, RunFunction] = {
     "moving-average-price": _mean,
     "exponential-moving-average-price": _ema,
@@ -215,6 +254,12 @@ _PRICE_KERNELS: dict[str, RunFunction] = {
     "cumulative-return": _cumulative_return,
     "stdev-price": _stdev,
     "max-drawdown": _max_drawdown,
+    "percentage-price-oscillator": _ppo,
+    "percentage-price-oscillator-signal": _smoothed(_ppo),
+    "moving-average-convergence-divergence": _ema_gap,
+    "moving-average-convergence-divergence-signal": _smoothed(_ema_gap),
+    "upper-bollinger": _bollinger(1.0),
+    "lower-bollinger": _bollinger(-1.0),
 }
 
 
@@ -235,32 +280,34 @@ _RETURN_KERNELS: dict[str, RunFunction] = {
 # -- public entry points ------------------------------------------------------------------------
 
 
-def price_indicator(name: str, window: int | None, prices: FloatArray) -> FloatArray:
+def price_indicator(name: str, window: WindowArg | None, prices: FloatArray) -> FloatArray:
     """A price-based indicator over a whole price series (NaN where undefined)."""
     if name == "current-price":
         return np.array(prices, dtype=np.float64, copy=True)
     return _per_run(prices, _window(name, window), _PRICE_KERNELS[name])
 
 
-def return_indicator(name: str, window: int | None, returns: FloatArray) -> FloatArray:
+def return_indicator(name: str, window: WindowArg | None, returns: FloatArray) -> FloatArray:
     """A return-based indicator (moving-average-return, stdev-return) over daily returns."""
     return _per_run(returns, _window(name, window), _RETURN_KERNELS[name])
 
 
-def indicator(name: str, window: int | None, prices: FloatArray, returns: FloatArray) -> FloatArray:
+def indicator(name: str, window: WindowArg | None, prices: FloatArray, returns: FloatArray) -> FloatArray:
     """Dispatch on the indicator's kind: return-based ones read `returns`, the rest read `prices`."""
     if name in RETURN_BASED:
         return return_indicator(name, window, returns)
     return price_indicator(name, window, prices)
 
 
-def _window(name: str, window: int | None) -> int:
-    if window is None or window < 1:
-        raise ValueError(f"{name} needs a positive window, got {window}")
+def _window(name: str, window: WindowArg | None) -> WindowArg:
+    windows = (window,) if isinstance(window, int) else window
+    if not windows or any(w < 1 for w in windows):
+        raise ValueError(f"{name} needs positive windows, got {window}")
+    assert window is not None
     return window
 
 
-def warmup_sessions(name: str, window: int | None) -> int:
+def warmup_sessions(name: str, window: WindowArg | None) -> int:
     """Sessions of a series needed before the indicator is defined (and, for RSI/EMA, converged).
 
     Recursive indicators (RSI, EMA) depend on where the series starts; 10*n sessions make that
@@ -268,7 +315,10 @@ def warmup_sessions(name: str, window: int | None) -> int:
     """
     if name == "current-price":
         return 1
-    n = _window(name, window)
+    checked = _window(name, window)
+    if isinstance(checked, tuple):  # oscillators: the long EMA converged, then the signal EMA
+        return 10 * checked[1] + (10 * checked[2] if len(checked) > 2 else 0)
+    n = checked
     if name in ("rsi", "exponential-moving-average-price"):
         return max(10 * n, n + 1)
     if name in ("cumulative-return", "moving-average-return", "stdev-return"):

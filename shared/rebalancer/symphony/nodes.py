@@ -16,21 +16,39 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal, Union
 
-# Indicator name -> whether it takes a window. current-price has none.
-INDICATORS: dict[str, bool] = {
-    "current-price": False,
-    "moving-average-price": True,
-    "exponential-moving-average-price": True,
-    "rsi": True,
-    "cumulative-return": True,
-    "moving-average-return": True,
-    "stdev-return": True,
-    "stdev-price": True,
-    "max-drawdown": True,
+# Indicator name -> its window parameters, in order. current-price has none; an indicator with one
+# parameter has an int window, one with several a tuple of ints in this order.
+INDICATOR_PARAMS: dict[str, tuple[str, ...]] = {
+    "current-price": (),
+    "moving-average-price": ("window",),
+    "exponential-moving-average-price": ("window",),
+    "rsi": ("window",),
+    "cumulative-return": ("window",),
+    "moving-average-return": ("window",),
+    "stdev-return": ("window",),
+    "stdev-price": ("window",),
+    "max-drawdown": ("window",),
+    "percentage-price-oscillator": ("short-window", "long-window"),
+    "percentage-price-oscillator-signal": ("short-window", "long-window", "smooth-window"),
+    "moving-average-convergence-divergence": ("short-window", "long-window"),
+    "moving-average-convergence-divergence-signal": ("short-window", "long-window", "smooth-window"),
+    "lower-bollinger": ("window",),
+    "upper-bollinger": ("window",),
+}
+# Indicator name -> whether it takes a window (any parameter).
+INDICATORS: dict[str, bool] = {name: bool(params) for name, params in INDICATOR_PARAMS.items()}
+# Other spellings of the same indicators (Composer's API schema names), read as the canonical name.
+INDICATOR_ALIASES: dict[str, str] = {
+    "relative-strength-index": "rsi",
+    "standard-deviation-return": "stdev-return",
+    "standard-deviation-price": "stdev-price",
 }
 
-ComparisonOp = Literal[">", "<", ">=", "<="]
-COMPARISON_OPS: tuple[str, ...] = (">", "<", ">=", "<=")
+# A window: None (current-price), one positive int, or a tuple of ints (INDICATOR_PARAMS order).
+Window = int | tuple[int, ...] | None
+
+ComparisonOp = Literal[">", "<", ">=", "<=", "="]
+COMPARISON_OPS: tuple[str, ...] = (">", "<", ">=", "<=", "=")
 
 
 @dataclass(frozen=True)
@@ -48,17 +66,19 @@ class Metric:
     """An indicator without a subject: a filter's ranking metric, e.g. (rsi {:window 10})."""
 
     name: str
-    window: int | None = None
+    window: Window = None
 
 
 @dataclass(frozen=True)
 class IndicatorRef:
-    """An indicator applied to one ticker, e.g. (rsi "SPY" {:window 10})."""
+    """An indicator applied to one ticker, e.g. (rsi "SPY" {:window 10}), or to a sub-tree (`node`,
+    then `symbol` is ""): (rsi (group "G" [...]) {:window 10}) reads the sub-tree's own simulated series."""
 
     name: str
-    window: int | None
+    window: Window
     symbol: str
     loc: SourceLocation | None = field(default=None, compare=False, repr=False)
+    node: Node | None = None
 
     @property
     def metric(self) -> Metric:
@@ -162,7 +182,7 @@ class Symphony:
 
     @property
     def signals(self) -> frozenset[str]:
-        return frozenset(ref.symbol for ref in indicator_refs(self.root))
+        return signal_symbols(self.root)
 
 
 def children_of(node: Node) -> tuple[Node, ...]:
@@ -181,13 +201,28 @@ def walk(node: Node) -> Iterator[Node]:
 
 
 def indicator_refs(node: Node) -> Iterator[IndicatorRef]:
+    """Every indicator the tree's conditions read, including those inside sub-tree subjects."""
     for n in walk(node):
         if isinstance(n, If):
-            yield n.condition.lhs
-            if isinstance(n.condition.rhs, IndicatorRef):
-                yield n.condition.rhs
+            sides = (n.condition.lhs, n.condition.rhs)
+            for side in sides:
+                if isinstance(side, IndicatorRef):
+                    yield side
+                    if side.node is not None:
+                        yield from indicator_refs(side.node)
+
+
+def signal_symbols(node: Node) -> frozenset[str]:
+    """Tickers the conditions read: indicator tickers, and every asset of a sub-tree subject."""
+    out: set[str] = set()
+    for ref in indicator_refs(node):
+        if ref.node is None:
+            out.add(ref.symbol)
+        else:
+            out.update(n.symbol for n in walk(ref.node) if isinstance(n, Asset))
+    return frozenset(out)
 
 
 def tree_symbols(node: Node) -> frozenset[str]:
     held = {n.symbol for n in walk(node) if isinstance(n, Asset)}
-    return frozenset(held | {ref.symbol for ref in indicator_refs(node)})
+    return frozenset(held | signal_symbols(node))

@@ -92,9 +92,18 @@ def evaluate_and_explain(
 
 
 def indicator_label(ref: IndicatorRef) -> str:
+    subject = ref.symbol if ref.node is None else _subject_label(ref.node)
     if ref.window is None:
-        return f"{ref.name}({ref.symbol})"
-    return f"{ref.name}({ref.symbol},{ref.window})"
+        return f"{ref.name}({subject})"
+    return f"{ref.name}({subject},{_window_label(ref.window)})"
+
+
+def _subject_label(node: Node) -> str:
+    return f"group {node.name}" if isinstance(node, Group) else kind_of(node)
+
+
+def _window_label(window: int | tuple[int, ...]) -> str:
+    return str(window) if isinstance(window, int) else "/".join(str(w) for w in window)
 
 
 def describe_comparison(comparison: Comparison) -> str:
@@ -172,9 +181,6 @@ class _Walker:
         outcome = {it.name: float(record.coefficients[self.row, i]) for i, it in members}
         description = f"weight-inverse-volatility({node.window}) of [{', '.join(n for n in values)}]"
         self.steps.append(TraceStep(path, "weight-inverse-volatility", description, values, outcome))
-        for index, child in enumerate(node.children):
-            if isinstance(child, Filter):
-                self._filter_step(child, f"{path}/filter[{index}]")
         for _, item in members:
             self.visit(item.node, f"{path}/{kind_of(item.node)}[{item.origin}]")
 
@@ -191,7 +197,7 @@ class _Walker:
 
 
 def _metric_label(metric: Metric) -> str:
-    return metric.name if metric.window is None else f"{metric.name}({metric.window})"
+    return metric.name if metric.window is None else f"{metric.name}({_window_label(metric.window)})"
 
 
 def _is_member(item: Item, row: int) -> bool:

@@ -21,7 +21,7 @@ import numpy as np
 from rebalancer.market.history import FloatMatrix, PriceHistory
 from rebalancer.symphony.evaluator import evaluate, required_history
 from rebalancer.symphony.indicators import daily_returns, indicator, warmup_sessions
-from rebalancer.symphony.nodes import Asset, Filter, Symphony, indicator_refs, walk
+from rebalancer.symphony.nodes import Asset, Filter, Symphony, Window, indicator_refs, walk
 
 # Weights that differ by less than this are equal (float noise of the same arithmetic on fewer rows).
 WEIGHT_EPSILON = 1e-9
@@ -139,9 +139,9 @@ class WarmupReport:
         }
 
 
-def _asset_indicators(symphony: Symphony) -> set[tuple[str, int | None, str]]:
-    """(indicator, window, symbol) of every condition and of every filter ranking assets."""
-    found = {(ref.name, ref.window, ref.symbol) for ref in indicator_refs(symphony.root)}
+def _asset_indicators(symphony: Symphony) -> set[tuple[str, Window, str]]:
+    """(indicator, window, symbol) of every condition on a ticker and of every filter ranking assets."""
+    found = {(ref.name, ref.window, ref.symbol) for ref in indicator_refs(symphony.root) if ref.node is None}
     for node in walk(symphony.root):
         if isinstance(node, Filter):
             for child in node.children:
@@ -150,7 +150,7 @@ def _asset_indicators(symphony: Symphony) -> set[tuple[str, int | None, str]]:
     return found
 
 
-def _indicator_label(name: str, window: int | None, symbol: str) -> str:
+def _indicator_label(name: str, window: Window, symbol: str) -> str:
     return f"{name}({symbol})" if window is None else f"{name}({symbol},{window})"
 
 

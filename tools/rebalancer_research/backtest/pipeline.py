@@ -1,9 +1,9 @@
 """A whole backtest: evaluate every strategy once (vectorized), combine, simulate, summarize, write outputs.
 
->>> from rebalancer_research.backtest.inputs import (
-...     load_market, load_strategies, needed_symbols, strategy_specs)
->>> strategies = load_strategies(strategy_specs([], []))                     # the three built-ins
->>> history = load_market(needed_symbols(strategies, "SPY"), None)           # the synthetic market
+>>> from rebalancer.strategies import load_strategies, specs_from_arguments
+>>> from rebalancer_research.market.select import market_for
+>>> strategies = load_strategies(specs_from_arguments([], []))               # the three built-ins
+>>> history, _ = market_for(strategies, None, benchmark="SPY")               # the synthetic market
 >>> run = run_backtest(strategies, history, BacktestOptions(), benchmark="SPY")
 >>> sorted(run.document["strategies"]), run.document["benchmark"]["symbol"]
 (['klm', 'nuclear', 'tecl'], 'SPY')
@@ -23,10 +23,10 @@ import numpy as np
 
 from rebalancer.market.history import PriceHistory, day_to_date
 from rebalancer.portfolio.combine import check_allocations, combine_histories
+from rebalancer.strategies import LoadedStrategy
 from rebalancer.symphony.evaluator import evaluate
 from rebalancer.symphony.weights import WeightHistory
 from rebalancer_research.backtest.attribution import COSTS, UNATTRIBUTED, contributions
-from rebalancer_research.backtest.inputs import LoadedStrategy
 from rebalancer_research.backtest.metrics import performance
 from rebalancer_research.backtest.options import BacktestOptions
 from rebalancer_research.backtest.simulate import BacktestResult, simulate, simulation_window
@@ -99,7 +99,7 @@ def run_backtest(
         item.name: {
             "allocation": item.allocation,
             "title": item.symphony.name,
-            "file": None if item.path is None else str(item.path),
+            "file": item.filename,
             "parameters": dict(item.symphony.parameters),
             "contribution": shares[item.name],
             "first_session_alone": str(

@@ -24,8 +24,8 @@ import numpy as np
 
 from rebalancer.errors import ConfigError, DataError
 from rebalancer.market.history import PriceHistory
+from rebalancer.strategies import StrategySpec, load_strategies
 from rebalancer.symphony.evaluator import evaluate
-from rebalancer_research.backtest.inputs import StrategySpec, load_strategies
 from rebalancer_research.backtest.metrics import performance
 from rebalancer_research.backtest.options import BacktestOptions
 from rebalancer_research.backtest.pipeline import streamed_weights

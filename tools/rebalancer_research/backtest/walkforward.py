@@ -27,8 +27,8 @@ import numpy as np
 
 from rebalancer.errors import ConfigError
 from rebalancer.market.history import PriceHistory, day_to_date
+from rebalancer.strategies import StrategySpec, load_strategies
 from rebalancer.symphony.weights import WeightHistory
-from rebalancer_research.backtest.inputs import StrategySpec, load_strategies
 from rebalancer_research.backtest.metrics import daily_returns, performance
 from rebalancer_research.backtest.options import BacktestOptions
 from rebalancer_research.backtest.pipeline import streamed_weights

@@ -18,12 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from rebalancer.errors import ConfigError
+from rebalancer.strategies import load_strategies, specs_from_arguments
 from rebalancer_research.backtest.bias import look_ahead_check, warmup_check
-from rebalancer_research.backtest.inputs import load_market, load_strategies, needed_symbols, strategy_specs
 from rebalancer_research.backtest.options import BacktestOptions, parse_rebalance, planner_defaults
 from rebalancer_research.backtest.pipeline import run_backtest, write_outputs
 from rebalancer_research.backtest.tables import backtest_table, walkforward_table
 from rebalancer_research.backtest.walkforward import METRICS, WalkForwardSettings, parse_grid, walk_forward
+from rebalancer_research.market.select import market_for
 from rebalancer_tools.cli.fanout_args import add_fan_out_options
 
 
@@ -38,7 +39,11 @@ def _common(parser: argparse.ArgumentParser) -> None:
     buffer, minimum = planner_defaults()
     parser.add_argument("--strategy", action="append", default=[], metavar="NAME|FILE", help="repeatable")
     parser.add_argument(
-        "--allocation", action="append", default=[], metavar="NAME=WEIGHT", help="repeatable; sums to 1"
+        "--allocation",
+        action="append",
+        default=[],
+        metavar="NAME=WEIGHT",
+        help="repeatable; fractions summing to 1, or percentages to 100",
     )
     parser.add_argument(
         "--data", metavar="DIR", help="folder of SYMBOL.csv files (default: synthetic market)"
@@ -98,8 +103,8 @@ def _options(args: argparse.Namespace) -> BacktestOptions:
 def run_backtest_command(args: argparse.Namespace) -> int:
     options = _options(args)
     benchmark = None if args.benchmark.lower() == "none" else args.benchmark.upper()
-    strategies = load_strategies(strategy_specs(args.strategy, args.allocation))
-    history = load_market(needed_symbols(strategies, benchmark), args.data)
+    strategies = load_strategies(specs_from_arguments(args.strategy, args.allocation))
+    history, _ = market_for(strategies, args.data, benchmark=benchmark)
     run = run_backtest(strategies, history, options, benchmark=benchmark)
     passed = True
     if args.check_bias:
@@ -139,11 +144,11 @@ def run_walkforward_command(args: argparse.Namespace) -> int:
     settings = WalkForwardSettings(
         args.in_sample, args.out_of_sample, args.metric, args.jobs, scheduler=args.scheduler
     )
-    specs = strategy_specs(args.strategy, args.allocation)
+    specs = specs_from_arguments(args.strategy, args.allocation)
     grid = parse_grid(args.grid)
     strategies = load_strategies(specs)
     _check_declared(strategies, grid)
-    history = load_market(needed_symbols(strategies, None), args.data)
+    history, _ = market_for(strategies, args.data)
     report = walk_forward(specs, history, grid, settings, _options(args), progress=not args.no_progress)
     print(json.dumps(report, indent=2) if args.format == "json" else walkforward_table(report))
     return 0

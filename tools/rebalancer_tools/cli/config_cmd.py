@@ -1,6 +1,7 @@
 """`rebalancer config check FILE` and `rebalancer config show [--config FILE] [--json]`.
 
     $ rebalancer config check config/paper.yaml      # every problem with its field path; exit 1 if any
+    $ rebalancer config check config/paper.yaml --synthetic     # also: every ticker exists in that market
     $ rebalancer config show --config config/paper.yaml
     risk.max_drawdown = "0.5"    # file
     data.feed = "iex"            # default
@@ -16,6 +17,7 @@ import sys
 from typing import Any
 
 from rebalancer.config.loader import LoadedConfig, flatten, inspect_config, load_config_with_sources
+from rebalancer.config.problems import ConfigProblem
 
 EXIT_PROBLEMS = 1
 
@@ -28,6 +30,11 @@ def register(subparsers: Any) -> None:
     check.add_argument(
         "--skip-strategies", action="store_true", help="do not read the strategy files (field checks only)"
     )
+    market = check.add_mutually_exclusive_group()
+    market.add_argument("--data", metavar="DIR", help="also check every ticker has a SYMBOL.csv in DIR")
+    market.add_argument(
+        "--synthetic", action="store_true", help="also check every ticker exists in the synthetic market"
+    )
     check.set_defaults(func=run_check)
     show = commands.add_parser("show", help="print the effective config and where each value came from")
     show.add_argument("--config", metavar="FILE", default=None, help="config file (default: defaults + env)")
@@ -37,6 +44,8 @@ def register(subparsers: Any) -> None:
 
 def run_check(args: argparse.Namespace) -> int:
     loaded, problems = inspect_config(args.file, verify_strategies=not args.skip_strategies)
+    if loaded is not None and not problems and (args.data or args.synthetic):
+        problems = symbol_problems(loaded, args.data)
     if problems:
         noun = "problem" if len(problems) == 1 else "problems"
         print(f"{args.file}: {len(problems)} {noun}")
@@ -46,6 +55,21 @@ def run_check(args: argparse.Namespace) -> int:
     assert loaded is not None  # no problems means the config was built
     print(f"{args.file}: OK ({summary(loaded)})")
     return 0
+
+
+def symbol_problems(loaded: LoadedConfig, data_dir: str | None) -> list[ConfigProblem]:
+    """A `symbol-unknown` problem when a strategy names a ticker the chosen market does not have."""
+    from rebalancer.config.strategy_files import strategy_specs
+    from rebalancer.errors import DataError
+    from rebalancer.strategies import load_strategies
+    from rebalancer_research.market.select import check_market_symbols
+
+    specs = strategy_specs(loaded.config, base_dir=loaded.base_dir, env=None)
+    try:
+        check_market_symbols(load_strategies(specs), data_dir)
+    except DataError as err:
+        return [ConfigProblem("strategies", f"{err.message}. Hint: {err.hint}", err.code)]
+    return []
 
 
 def run_show(args: argparse.Namespace) -> int:

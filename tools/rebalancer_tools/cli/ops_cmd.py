@@ -8,7 +8,10 @@
     rebalancer reset-risk --env paper [--high-water-mark 95000]   # clear a drawdown/loss/breaker trip
 
 They use your AWS credentials and region (AWS_PROFILE / AWS_REGION), and find the stack's resources by
-their names (rebalancer.aws.resources), so they need no stack outputs.
+their names (rebalancer.aws.resources), so they need no stack outputs. Every command but `health` first
+prints the account and region it acts on and checks that the stack is there (its table and topic; the
+flag commands also its halt flag): in the wrong region, or with no stack, it refuses (`stack-not-found`)
+rather than report a halt that halts nothing. No command ever creates the halt flag.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from rebalancer.aws.resources import ENVIRONMENTS
-from rebalancer.errors import ConfigError, StateError
+from rebalancer.errors import ConfigError, RebalancerError, StateError
 from rebalancer.state.base import TradingFlag
 
 _MEANING = {
@@ -67,8 +70,35 @@ def _runtime(args: argparse.Namespace) -> Any:
     return StackRuntime.for_env(args.env, **overrides)
 
 
-def _set_flag(args: argparse.Namespace) -> int:
+def _verified_runtime(args: argparse.Namespace) -> Any:
+    """The runtime, once the stack's table and topic answer in this account and region (else a refusal)."""
     runtime = _runtime(args)
+    names = runtime.names
+    account = names.topic_arn.split(":")[4]
+    where = f"rebalancer {names.env}: account {account}, region {names.region}"
+    probes = {
+        f"table {names.table}": runtime.store.describe,
+        f"topic {names.topic_name}": runtime.notifier.check_reachable,
+    }
+    missing = []
+    for what, probe in probes.items():
+        try:
+            probe()
+        except RebalancerError:
+            missing.append(what)
+    if missing:
+        raise StateError(
+            f"{where}: no {names.env} stack here ({' and '.join(missing)} not found or not readable); "
+            "nothing was changed",
+            code="stack-not-found",
+            hint="set AWS_REGION/AWS_PROFILE to the stack's account and region (or deploy it: README)",
+        )
+    print(where)
+    return runtime
+
+
+def _set_flag(args: argparse.Namespace) -> int:
+    runtime = _verified_runtime(args)
     runtime.halt_flag.write(args.flag)
     value = runtime.halt_flag.read()
     print(f"{runtime.names.halt_parameter} = {value.value}: {_MEANING[value]}")
@@ -76,7 +106,7 @@ def _set_flag(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
-    runtime = _runtime(args)
+    runtime = _verified_runtime(args)
     names = runtime.names
     print(f"rebalancer {names.env} ({names.region}; table {names.table}, bucket {names.bucket})")
     code = 0
@@ -119,7 +149,7 @@ def _reset_risk(args: argparse.Namespace) -> int:
     from rebalancer.portfolio.risk_state import RiskState
 
     mark = _money(args.high_water_mark) if args.high_water_mark else None
-    runtime = _runtime(args)
+    runtime = _verified_runtime(args)
     saved = runtime.store.load_risk_state(runtime.names.env)
     if saved is None:
         print(f"risk state ({runtime.names.env}): none saved yet, nothing to reset")

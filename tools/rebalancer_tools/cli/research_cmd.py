@@ -17,9 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from rebalancer.errors import ConfigError
-from rebalancer_research.backtest.inputs import load_market, load_strategies, needed_symbols, strategy_specs
+from rebalancer.market.history import PriceHistory
+from rebalancer.strategies import load_strategies, specs_from_arguments
 from rebalancer_research.backtest.ranking import Ranking, screen, sweep
 from rebalancer_research.backtest.walkforward import METRICS, parse_grid
+from rebalancer_research.market.select import market_for
 from rebalancer_tools.cli.backtest_cmd import _check_declared, _common, _options
 from rebalancer_tools.cli.fanout_args import add_fan_out_options, fan_out_settings
 
@@ -54,11 +56,11 @@ def run_sweep_command(args: argparse.Namespace) -> int:
             code="bad-grid",
             hint="add --grid NAME=V1,V2,... for a parameter the symphony declares",
         )
-    specs = strategy_specs(args.strategy, args.allocation)
+    specs = specs_from_arguments(args.strategy, args.allocation)
     strategies = load_strategies(specs)
     grid = parse_grid(args.grid)
     _check_declared(strategies, grid)
-    history = load_market(needed_symbols(strategies, None), args.data)
+    history, _ = market_for(strategies, args.data)
     fan = fan_out_settings(args)
     ranking = sweep(specs, history, grid, _options(args), metric=args.metric, fan=fan)
     return _finish(ranking, args)
@@ -75,17 +77,31 @@ def run_screen_command(args: argparse.Namespace) -> int:
     symbols: set[str] = set()
     for path in args.files:
         symbols |= load_symphony(path).symbols
-    history = load_market(_available(symbols, args.data), args.data)
+    history = _market(_available(symbols, args.data))
     fan = fan_out_settings(args)
     ranking = screen(list(args.files), history, _options(args), metric=args.metric, fan=fan)
     return _finish(ranking, args)
 
 
-def _available(symbols: set[str], data: str | None) -> set[str]:
-    """With a CSV folder, the symbols it has files for: a file whose symbols are missing fails alone."""
+def _available(symbols: set[str], data: str | None) -> tuple[set[str], str | None]:
+    """The symbols the market has (CSV files, or the synthetic market's modelled symbols): a file
+    needing any other fails alone, named, instead of being simulated on made-up prices."""
     if data is None:
-        return symbols
-    return {symbol for symbol in symbols if (Path(data) / f"{symbol}.csv").is_file()}
+        from rebalancer_research.market.synthetic_universe import public_symbols
+
+        return symbols & set(public_symbols()), None
+    return {symbol for symbol in symbols if (Path(data) / f"{symbol}.csv").is_file()}, data
+
+
+def _market(available: tuple[set[str], str | None]) -> PriceHistory:
+    symbols, data = available
+    if data is not None:
+        from rebalancer_research.market.csv_source import load_csv_dir
+
+        return load_csv_dir(data, sorted(symbols))
+    from rebalancer_research.market.synthetic import synthetic_market
+
+    return synthetic_market(sorted(symbols))
 
 
 def _finish(ranking: Ranking, args: argparse.Namespace) -> int:

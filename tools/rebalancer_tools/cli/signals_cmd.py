@@ -15,26 +15,21 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import math
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from rebalancer.errors import ConfigError, DataError
 from rebalancer.market.history import PriceHistory, day_to_date
-from rebalancer.portfolio.combine import check_allocations, combine_weights
+from rebalancer.portfolio.combine import combine_weights
+from rebalancer.strategies import LoadedStrategy, load_strategies, specs_from_arguments
 from rebalancer.symphony.evaluator import required_history
-from rebalancer.symphony.library import BUILTIN_ALLOCATIONS, resolve_strategy, strategy_name
 from rebalancer.symphony.nodes import Symphony
-from rebalancer.symphony.reader import load_symphony
 from rebalancer.symphony.trace import TraceStep, evaluate_and_explain
-from rebalancer_research.market.csv_source import load_csv_dir
-from rebalancer_research.market.synthetic import synthetic_market
-from rebalancer_research.market.synthetic_universe import UNIVERSE
+from rebalancer_research.market.select import market_for
 from rebalancer_tools.cli.signals_format import format_table
 
 
@@ -85,7 +80,7 @@ def register(subparsers: Any) -> None:
         action="append",
         default=[],
         metavar="NAME=WEIGHT",
-        help="a strategy's share of the portfolio as a fraction; repeatable; must sum to 1",
+        help="a strategy's share of the portfolio; repeatable; fractions summing to 1 or percentages to 100",
     )
     parser.add_argument("--data", metavar="DIR", help="a folder of SYMBOL.csv files (default: synthetic)")
     parser.add_argument("--as-of", metavar="YYYY-MM-DD", help="the session to decide on (default: the last)")
@@ -94,11 +89,10 @@ def register(subparsers: Any) -> None:
 
 
 def run_signals(args: argparse.Namespace) -> int:
-    strategies = load_strategies(args.strategy)
-    allocations = parse_allocations(args.allocation, list(strategies))
+    strategies = load_strategies(specs_from_arguments(args.strategy, args.allocation))
     as_of = parse_date(args.as_of) if args.as_of else None
-    history, source = load_history(strategies.values(), args.data)
-    signals = compute_signals(strategies, allocations, history, as_of, source=source)
+    history, source = market_for(strategies, args.data)
+    signals = compute_signals(strategies, history, as_of, source=source)
     for note in signals.notes:
         print(note, file=sys.stderr)
     if args.format == "json":
@@ -107,47 +101,6 @@ def run_signals(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(format_table(signals))
     return 0
-
-
-def load_strategies(names: Sequence[str]) -> dict[str, Symphony]:
-    """Strategy name (file stem) -> parsed symphony, in the order given (default: the built-ins)."""
-    loaded: dict[str, Symphony] = {}
-    for item in names or list(BUILTIN_ALLOCATIONS):
-        path = resolve_strategy(item)
-        name = strategy_name(path)
-        if name in loaded:
-            raise ConfigError(
-                f"two strategies are named {name!r}",
-                code="strategy-duplicate",
-                hint="strategies are named by their file's stem; rename one file",
-                where="--strategy",
-            )
-        loaded[name] = load_symphony(path)
-    return loaded
-
-
-def parse_allocations(items: Sequence[str], names: Sequence[str]) -> dict[str, float]:
-    """NAME=WEIGHT pairs; none given: the built-in split for the built-ins, else equal shares."""
-    if not items:
-        if sorted(names) == sorted(BUILTIN_ALLOCATIONS):
-            return dict(BUILTIN_ALLOCATIONS)
-        return {name: 1.0 / len(names) for name in names}
-    allocations: dict[str, float] = {}
-    for item in items:
-        name, sep, value = item.partition("=")
-        try:
-            weight = float(value)
-        except ValueError:
-            weight = math.nan
-        if not sep or not name.strip() or math.isnan(weight):
-            raise ConfigError(
-                f"cannot read allocation {item!r}",
-                code="bad-allocation",
-                hint="write --allocation NAME=FRACTION, e.g. --allocation tecl=0.5",
-                where="--allocation",
-            )
-        allocations[name.strip()] = weight
-    return check_allocations(allocations, dict.fromkeys(names))
 
 
 def parse_date(text: str) -> dt.date:
@@ -159,24 +112,8 @@ def parse_date(text: str) -> dt.date:
         ) from None
 
 
-def load_history(strategies: Any, data_dir: str | None) -> tuple[PriceHistory, str]:
-    """Prices for every symbol the strategies reference (derived from their trees)."""
-    symbols = sorted(set().union(*(s.symbols for s in strategies)))
-    if data_dir is not None:
-        return load_csv_dir(data_dir, symbols), f"data in {Path(data_dir)}"
-    unknown = [s for s in symbols if s not in UNIVERSE]
-    if unknown:
-        raise DataError(
-            f"unknown symbol {', '.join(unknown)}: the synthetic market does not model it",
-            code="symbol-unknown",
-            hint="check the ticker, or pass --data DIR with a SYMBOL.csv for it",
-        )
-    return synthetic_market(symbols), "synthetic market, seed 7"
-
-
 def compute_signals(
-    strategies: Mapping[str, Symphony],
-    allocations: Mapping[str, float],
+    strategies: Sequence[LoadedStrategy],
     history: PriceHistory,
     as_of: dt.date | None = None,
     *,
@@ -188,15 +125,16 @@ def compute_signals(
     day = day_to_date(history.dates[-1])
     results = []
     notes: list[str] = []
-    for name, symphony in strategies.items():
+    for strategy in strategies:
+        name, symphony = strategy.name, strategy.symphony
         check_prices(name, symphony, history)
         weight_history, trace = evaluate_and_explain(symphony, history, day)
         if not weight_history.valid[-1]:
             raise _too_little_history(name, symphony, history)
         weights = weight_history.row(day)
-        results.append(StrategySignal(name, symphony.name, allocations.get(name, 0.0), weights, trace))
+        results.append(StrategySignal(name, symphony.name, strategy.allocation, weights, trace))
         notes.extend(warmup_notes(name, symphony, history))
-    portfolio = combine_weights({s.name: s.weights for s in results}, allocations)
+    portfolio = combine_weights({s.name: s.weights for s in results}, {s.name: s.allocation for s in results})
     return Signals(day, source, results, portfolio, notes)
 
 

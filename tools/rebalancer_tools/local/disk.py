@@ -30,7 +30,7 @@ from rebalancer.state.base import (
     TradingFlag,
     check_record_name,
 )
-from rebalancer.state.memory import LeaseRecord, decide_lease, extend_record, lease_lost
+from rebalancer.state.lease import LeaseRecord, complete, decide_lease, extend
 
 DEFAULT_ROOT = ".rebalancer"
 _MUTEX_WAIT_S = 5.0
@@ -128,17 +128,13 @@ class DiskStore:
     def extend_lease(self, key: RunKey, owner: str, expires_at: dt.datetime) -> None:
         path = self._lease_path(key)
         with _mutex(path.with_suffix(".lock")):
-            record = extend_record(self._load_lease(key), key, owner, expires_at)
+            record = extend(self._load_lease(key), key, owner, expires_at)
             _write_json(path, record.to_dict())
 
     def complete_lease(self, key: RunKey, owner: str, status: str) -> None:
         path = self._lease_path(key)
         with _mutex(path.with_suffix(".lock")):
-            current = self._load_lease(key)
-            if current is None or current.owner != owner or current.final_status is not None:
-                raise lease_lost(key, owner, current)
-            done = LeaseRecord(owner, current.attempt, current.expires_at, status)
-            _write_json(path, done.to_dict())
+            _write_json(path, complete(self._load_lease(key), key, owner, status).to_dict())
 
     def expire_lease(self, key: RunKey) -> None:
         """Test helper: make a held lease look crashed (expired long ago)."""

@@ -18,10 +18,10 @@ from rebalancer.alpaca.broker import AlpacaBroker
 from rebalancer.alpaca.credentials import AlpacaCredentials
 from rebalancer.alpaca.market_data import AlpacaMarketData
 from rebalancer.alpaca.ratelimit import RateLimiter
-from rebalancer.run.decide import load_strategies, lookback_sessions, needed_symbols
 from rebalancer.run.ports import Ports
 from rebalancer.run.settings import NEW_YORK, RunSettings
 from rebalancer.state.base import Clock, HaltFlag, Notifier, Store
+from rebalancer.strategies import load_strategies, lookback_sessions, needed_symbols
 
 EMULATOR_KEY, EMULATOR_SECRET = "emulator-key", "emulator-secret"
 DEFAULT_AT = dt.datetime(2026, 11, 2, 9, 35, tzinfo=NEW_YORK)  # a Monday morning
@@ -56,8 +56,14 @@ def adapters(
 
 def emulator_scope(settings: RunSettings) -> tuple[set[str], int]:
     """The symbols the configured strategies need and how many sessions of history the emulator serves:
-    the run's lookback and margin plus 60 sessions of slack (holidays, a later --at)."""
+    the run's lookback and margin plus 60 sessions of slack (holidays, a later --at).
+
+    A symbol the synthetic market does not model is refused (DataError `symbol-unknown` naming it and
+    its file): the emulator would otherwise serve made-up prices for a mistyped ticker."""
+    from rebalancer_research.market.select import check_market_symbols
+
     strategies = load_strategies(settings.strategies)
+    check_market_symbols(strategies, None)
     sessions = max(lookback_sessions(strategies), settings.lookback_sessions) + settings.lookback_margin + 60
     return needed_symbols(strategies), sessions
 

@@ -11,105 +11,18 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import threading
-from dataclasses import dataclass
 
 from rebalancer.errors import StateError
 from rebalancer.state.base import (
     JsonDict,
     LeaseOutcome,
-    LeaseStatus,
     LedgerEntry,
     RunKey,
     TradingFlag,
     check_aware,
     check_record_name,
 )
-
-
-@dataclass(frozen=True)
-class LeaseRecord:
-    """The stored lease: shared by the memory and disk backends."""
-
-    owner: str
-    attempt: int
-    expires_at: dt.datetime
-    final_status: str | None = None
-
-    def to_dict(self) -> JsonDict:
-        return {
-            "owner": self.owner,
-            "attempt": self.attempt,
-            "expires_at": self.expires_at.isoformat(),
-            "final_status": self.final_status,
-        }
-
-    @classmethod
-    def from_dict(cls, data: JsonDict) -> LeaseRecord:
-        return cls(
-            owner=str(data["owner"]),
-            attempt=int(data["attempt"]),
-            expires_at=dt.datetime.fromisoformat(str(data["expires_at"])),
-            final_status=None if data.get("final_status") is None else str(data["final_status"]),
-        )
-
-
-# Final statuses that placed no order: `rerun` (acquire_lease(reopen=True)) may take the day's run again.
-REOPENABLE = frozenset({"failed", "data-gate-failed", "halted", "skipped-late", "account-busy"})
-
-
-def decide_lease(
-    current: LeaseRecord | None,
-    key: RunKey,
-    owner: str,
-    now: dt.datetime,
-    ttl: dt.timedelta,
-    *,
-    reopen: bool = False,
-) -> tuple[LeaseOutcome, LeaseRecord | None]:
-    """The lease rule, shared by backends: the outcome and the record to store (None = keep current).
-
-    `reopen` (an operator's rerun): a run that finished with a status in REOPENABLE is taken again as
-    RESUMED (attempt + 1), so its journals are reconciled and no leg is ever placed twice.
-    """
-    check_aware(now)
-    expires = now + ttl
-    if current is None:
-        return LeaseOutcome(LeaseStatus.ACQUIRED, key, owner, 1, expires), LeaseRecord(owner, 1, expires)
-    if reopen and current.final_status in REOPENABLE:
-        attempt = current.attempt + 1
-        return LeaseOutcome(LeaseStatus.RESUMED, key, owner, attempt, expires), LeaseRecord(
-            owner, attempt, expires
-        )
-    if current.final_status is not None:
-        outcome = LeaseOutcome(
-            LeaseStatus.COMPLETED, key, current.owner, current.attempt, None, current.final_status
-        )
-        return outcome, None
-    if now < current.expires_at:
-        return LeaseOutcome(LeaseStatus.HELD, key, current.owner, current.attempt, current.expires_at), None
-    attempt = current.attempt + 1
-    return LeaseOutcome(LeaseStatus.RESUMED, key, owner, attempt, expires), LeaseRecord(
-        owner, attempt, expires
-    )
-
-
-def extend_record(
-    current: LeaseRecord | None, key: RunKey, owner: str, expires_at: dt.datetime
-) -> LeaseRecord:
-    """The owner's unfinished lease with a new expiry (later: renew; now: release); else lease-lost."""
-    check_aware(expires_at)
-    if current is None or current.owner != owner or current.final_status is not None:
-        raise lease_lost(key, owner, current)
-    return LeaseRecord(owner, current.attempt, expires_at)
-
-
-def lease_lost(key: RunKey, owner: str, current: LeaseRecord | None) -> StateError:
-    holder = "nobody" if current is None else current.owner
-    return StateError(
-        f"run {key.run_id}: lease is held by {holder}, not {owner}",
-        code="lease-lost",
-        hint="another invocation took over this run after the lease expired; check the ledger",
-    )
+from rebalancer.state.lease import LeaseRecord, complete, decide_lease, extend
 
 
 class MemoryStore:
@@ -135,14 +48,11 @@ class MemoryStore:
 
     def extend_lease(self, key: RunKey, owner: str, expires_at: dt.datetime) -> None:
         with self._lock:
-            self._leases[key] = extend_record(self._leases.get(key), key, owner, expires_at)
+            self._leases[key] = extend(self._leases.get(key), key, owner, expires_at)
 
     def complete_lease(self, key: RunKey, owner: str, status: str) -> None:
         with self._lock:
-            current = self._leases.get(key)
-            if current is None or current.owner != owner or current.final_status is not None:
-                raise lease_lost(key, owner, current)
-            self._leases[key] = LeaseRecord(owner, current.attempt, current.expires_at, status)
+            self._leases[key] = complete(self._leases.get(key), key, owner, status)
 
     def expire_lease(self, key: RunKey) -> None:
         """Test helper: make a held lease look crashed (expired long ago)."""
