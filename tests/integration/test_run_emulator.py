@@ -87,19 +87,34 @@ def test_faults_on_order_submission_never_duplicate_an_order(tmp_path: Path) -> 
         assert max(per_leg.values()) == 1
 
 
-def test_non_fractionable_assets_trade_whole_shares_and_a_refusal_is_reported(tmp_path: Path) -> None:
+def test_non_fractionable_assets_trade_whole_shares_and_a_buying_power_refusal_is_re_sized(
+    tmp_path: Path,
+) -> None:
     settings = _settings(tmp_path)
     config = EmulatorConfig(non_fractionable=frozenset(_symbols(settings)))
     with emulator_session(at=AT, symbols=_symbols(settings), sessions=400, config=config) as session:
         session.emulator.faults.reject_orders(1, message="insufficient buying power", status=403)
         result = run(settings, _ports(session), session.now())
-        assert result.status is RunStatus.PARTIAL
-        refused = [o for o in result.outcomes if o.order is None]
-        assert len(refused) == 1
-        assert "insufficient buying power" in refused[0].error
+        assert [o for o in result.outcomes if o.order is None] == []
+        [note] = [w for w in result.warnings if "refused for buying power" in w]
+        assert "re-sized" in note
         placed = [o for o in result.outcomes if o.order is not None]
         assert placed
         assert all(o.qty is not None and o.qty == o.qty.to_integral_value() for o in placed)
+        ids = [o.client_order_id for o in session.emulator.state.orders]
+        assert len(ids) == len(set(ids))
+
+
+def test_a_refusal_that_persists_is_reported_partial(tmp_path: Path) -> None:
+    settings = _settings(tmp_path)
+    config = EmulatorConfig(non_fractionable=frozenset(_symbols(settings)))
+    with emulator_session(at=AT, symbols=_symbols(settings), sessions=400, config=config) as session:
+        session.emulator.faults.reject_orders(20, message="account is restricted", status=403)
+        result = run(settings, _ports(session), session.now())
+        assert result.status is RunStatus.PARTIAL
+        refused = [o for o in result.outcomes if o.order is None]
+        assert refused
+        assert all("account is restricted" in o.error for o in refused)
 
 
 @pytest.mark.parametrize("fault", ["missing", "stale"])

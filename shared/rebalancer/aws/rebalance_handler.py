@@ -22,7 +22,7 @@ from rebalancer.aws.wiring import StackRuntime
 from rebalancer.errors import RebalancerError, StateError
 
 # Outcomes that read no account or bars in this invocation: their inputs record (if any) is older.
-_NO_NEW_INPUTS = frozenset({"duplicate", "no-session", "skipped-late", "halted"})
+_NO_NEW_INPUTS = frozenset({"duplicate", "no-session", "skipped-late", "halted", "account-busy"})
 
 
 def alert_failure(runtime: StackRuntime, tel: Telemetry, what: str, err: RebalancerError) -> dict[str, Any]:
