@@ -142,6 +142,12 @@ def test_the_watchdog_alerts_on_a_missed_run(
     assert '"RunsMissed":[1.0]' in capsys.readouterr().out
 
 
+def test_the_watchdog_refuses_a_session_in_2099(local: LocalDeployment) -> None:
+    verdict = local.invoke("watchdog", {"source": "manual", "scheduled_time": "2099-11-02T15:15:00Z"})
+    assert verdict["status"] == "failed"
+    assert verdict["error"]["code"] == "event-time-in-future"
+
+
 def test_the_watchdog_alerts_when_the_run_did_not_complete(local: LocalDeployment) -> None:
     assert cli_main(["halt", "--env", "paper"]) == 0
     local.invoke("rebalance", local.scheduled_event())
@@ -176,6 +182,18 @@ def test_health_ticks_every_check_and_crosses_a_missing_secret(
     assert "health check FAILED" in alert.subject
     assert cli_main(["health", "--env", "paper"]) == 1
     assert "✗ credentials readable" in capsys.readouterr().out
+
+
+def test_health_crosses_when_alerts_reach_nobody(local: LocalDeployment) -> None:
+    from rebalancer.aws.entry import reset_runtime
+
+    local.stack.reset(secret={"key_id": EMULATOR_KEY, "secret_key": EMULATOR_SECRET})  # no subscription
+    reset_runtime()
+    health = local.invoke("health", {"source": "manual"})
+    assert not health["ok"]
+    crossed = {c["name"]: c["detail"] for c in health["checks"] if not c["ok"]}
+    assert list(crossed) == ["alerts reach someone"]
+    assert "alerts-unsubscribed" in crossed["alerts reach someone"]
 
 
 def test_resume_and_reduce_write_the_flag(local: LocalDeployment, capsys: pytest.CaptureFixture[str]) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from rebalancer.aws import metric_names as m
-from rebalancer.aws.events import parse_check_event
+from rebalancer.aws.events import check_scheduled_time, parse_check_event
 from rebalancer.aws.health import run_checks
 from rebalancer.aws.rebalance_handler import alert_failure
 from rebalancer.aws.telemetry import Telemetry
@@ -52,9 +52,11 @@ def handle_watchdog(event: Any, context: Any, runtime: StackRuntime, tel: Teleme
     tel.metrics.set_default_dimensions(Env=runtime.names.env)
     try:
         ev = parse_check_event(event, "watchdog")
+        clock_now = SystemClock().now()
+        check_scheduled_time(ev, clock_now)  # a session in 2099 has no run to look for
     except RebalancerError as err:
         return alert_failure(runtime, tel, "the watchdog event is malformed", err)
-    now = ev.scheduled_time or SystemClock().now()
+    now = ev.scheduled_time or clock_now
     verdict = check_session(runtime.store, runtime.names.env, now)
     tel.metrics.add_metric(name=m.RUNS_MISSED, unit=MetricUnit.Count, value=0 if verdict.ok else 1)
     if not verdict.ok:

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from rebalancer.aws.wiring import StackRuntime
-from rebalancer.errors import DataError, RebalancerError
+from rebalancer.errors import DataError, RebalancerError, StateError
+from rebalancer.state.sns import SnsNotifier
 
 FRESHNESS_SYMBOL = "SPY"
 
@@ -78,6 +79,7 @@ def run_checks(runtime: StackRuntime) -> list[Check]:
         _attempt("table reachable", lambda: "{name} {status}".format(**runtime.store.describe())),
         _attempt("bucket reachable", lambda: _reachable(runtime.records.check_reachable, names.bucket)),
         _attempt("topic reachable", lambda: _reachable(runtime.notifier.check_reachable, names.topic_arn)),
+        _attempt("alerts reach someone", lambda: alerts_reach_someone(runtime.notifier)),
     ]
     try:
         broker, data = runtime.broker_and_data()
@@ -88,10 +90,26 @@ def run_checks(runtime: StackRuntime) -> list[Check]:
             Check("Alpaca reachable, account active", False, reason),
             Check("data fresh", False, reason),
         ]
-    now = runtime.clock(broker).now()
     checks.append(_attempt("Alpaca reachable, account active", lambda: _account(broker)))
+    try:
+        now = runtime.clock(broker).now()  # the broker's clock (local emulators) fails like the account
+    except RebalancerError as err:
+        return [*checks, Check("data fresh", False, f"not checked: {err.code}")]
     checks.append(_attempt("data fresh", lambda: _fresh(broker, data, now)))
     return checks
+
+
+def alerts_reach_someone(notifier: SnsNotifier) -> str:
+    """At least one confirmed subscription: an unconfirmed email (or none) means alerts reach nobody."""
+    confirmed, pending = notifier.subscriptions()
+    if not confirmed:
+        raise StateError(
+            f"the alerts topic has no confirmed subscription ({pending} pending confirmation): "
+            "reports and alerts reach nobody",
+            code="alerts-unsubscribed",
+            hint="deploy with AlertEmail=you@example.com and confirm the email SNS sends (README, Deploy)",
+        )
+    return f"{confirmed} confirmed subscription(s)" + (f", {pending} pending" if pending else "")
 
 
 def _credentials(runtime: StackRuntime) -> str:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rebalancer.errors import StateError
+from rebalancer.state.log_safety import guard_third_party_loggers
 
 CONNECT_TIMEOUT_S = 3.05
 READ_TIMEOUT_S = 10.0
@@ -53,7 +54,9 @@ class AwsClients:
             read_timeout=self.read_timeout,
             retries={"mode": "standard", "max_attempts": self.max_attempts},
         )
-        return self._session.client(service, config=config, endpoint_url=self.endpoint_url)
+        client = self._session.client(service, config=config, endpoint_url=self.endpoint_url)
+        guard_third_party_loggers()  # the client's modules (and their DEBUG loggers) are loaded now
+        return client
 
     @property
     def created(self) -> tuple[str, ...]:

@@ -4,6 +4,7 @@ The secret holds JSON {"key_id": "...", "secret_key": "..."}. Errors name the se
 with it, never its value; the value is never logged (AlpacaCredentials redacts its repr).
 
     >>> from rebalancer.state.aws_clients import AwsClients
+from rebalancer.state.log_safety import guard_third_party_loggers, redaction_filter
     >>> source = SecretsManagerCredentials("rebalancer/paper/alpaca", clients=AwsClients())
     >>> source.loaded
     False
@@ -17,6 +18,7 @@ from typing import Any
 from rebalancer.alpaca.credentials import AlpacaCredentials
 from rebalancer.errors import ConfigError
 from rebalancer.state.aws_clients import AwsClients
+from rebalancer.state.log_safety import guard_third_party_loggers, redaction_filter
 
 DEFAULT_MAX_AGE_S = 300
 _PUT_HINT = (
@@ -47,8 +49,10 @@ class SecretsManagerCredentials:
         from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 
         hint = _PUT_HINT.format(secret=self.secret_id)
+        provider = self._secrets_provider()
+        guard_third_party_loggers()  # botocore logs GetSecretValue's body at DEBUG
         try:
-            raw = self._secrets_provider().get(self.secret_id, max_age=self.max_age)
+            raw = provider.get(self.secret_id, max_age=self.max_age)
         except GetParameterError as err:
             raise ConfigError(
                 f"cannot read the Alpaca secret {self.secret_id}: {err}",
@@ -57,6 +61,7 @@ class SecretsManagerCredentials:
                 where=self.secret_id,
             ) from None
         text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else str(raw)
+        redaction_filter().remember(text)
         try:
             data = json.loads(text)
         except json.JSONDecodeError:
@@ -68,7 +73,9 @@ class SecretsManagerCredentials:
                 hint=hint,
                 where=self.secret_id,
             )
-        return AlpacaCredentials.from_mapping(data, where=self.secret_id)
+        credentials = AlpacaCredentials.from_mapping(data, where=self.secret_id)
+        redaction_filter().remember(credentials.secret_key)
+        return credentials
 
     def invalidate(self) -> None:
         """Forget the cached keys (after a rotation or a 401 from Alpaca)."""

@@ -52,6 +52,23 @@ class SnsNotifier:
                 TopicArn=self.topic_arn, Subject=clean_subject(subject), Message=clip_message(body)
             )
 
+    def subscriptions(self) -> tuple[int, int]:
+        """(confirmed, pending confirmation) subscriptions of the topic (every page)."""
+        confirmed = pending = 0
+        token = ""
+        with aws_errors(f"list the subscriptions of {self.topic_arn}", code="notify-failed"):
+            while True:
+                page = self._sns.list_subscriptions_by_topic(
+                    TopicArn=self.topic_arn, **({"NextToken": token} if token else {})
+                )
+                for subscription in page.get("Subscriptions", []):
+                    arn = str(subscription.get("SubscriptionArn", ""))
+                    confirmed += arn.startswith("arn:")
+                    pending += arn == "PendingConfirmation"
+                token = str(page.get("NextToken") or "")
+                if not token:
+                    return confirmed, pending
+
     def check_reachable(self) -> None:
         """GetTopicAttributes (for `rebalancer health`)."""
         with aws_errors(f"reach topic {self.topic_arn}", code="notify-failed"):
