@@ -21,9 +21,9 @@ from rebalancer.portfolio.plan_model import Plan, PlanOptions
 from rebalancer.portfolio.risk import RiskLimits, RiskState, TradingState, assess, limit_targets
 from rebalancer.run.client_ids import belongs_to_run, made_by_rebalancer
 from rebalancer.run.decide import decide
+from rebalancer.run.prices import decision_prices
 from rebalancer.run.record import RunRecorder
 from rebalancer.run.serialize import from_json, to_json
-from rebalancer.run.trade import decision_prices
 from rebalancer.state.base import RunKey, RunRecords
 from rebalancer.strategies import strategies_from_record
 

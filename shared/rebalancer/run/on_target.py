@@ -19,8 +19,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from rebalancer.broker.models import Account, Position
+from rebalancer.broker.models import OrderSide, Position
 from rebalancer.portfolio.plan_model import NOTIONAL_QUANTUM, PlanOptions
+from rebalancer.run.result import OrderOutcome
 
 
 @dataclass(frozen=True)
@@ -63,27 +64,40 @@ def off_target(
     return gaps
 
 
-def account_gaps(  # noqa: PLR0917 (the account, its positions and the plan, in that order)
-    account: Account,
-    positions: Sequence[Position],
+def projected_values(
+    positions: Sequence[Position], fills: Sequence[OrderOutcome], prices: Mapping[str, Decimal]
+) -> dict[str, Decimal]:
+    """Each symbol's value after `fills` (the broker's filled quantities) on top of `positions`, at the
+    live `prices` (a held symbol without one: its position's price). Saves re-reading the account."""
+    qty = {p.symbol: p.qty for p in positions}
+    price = {p.symbol: p.current_price for p in positions}
+    for fill in fills:
+        sign = 1 if fill.side is OrderSide.BUY else -1
+        qty[fill.symbol] = qty.get(fill.symbol, Decimal(0)) + sign * fill.filled_qty
+    price.update(prices)
+    return {s: q * price.get(s, Decimal(0)) for s, q in qty.items() if q > 0}
+
+
+def account_gaps(  # noqa: PLR0917 (the account, its values and the plan, in that order)
+    equity: Decimal,
+    held: Mapping[str, Decimal],
     weights: Mapping[str, Decimal],
     fractionable: Mapping[str, bool],
-    order_prices: Mapping[str, Decimal],
+    prices: Mapping[str, Decimal],
     options: PlanOptions,
     *,
     tolerance: Decimal,
     buys_allowed: bool,
 ) -> list[Gap]:
     """off_target for an account after its orders: one share of a whole-share asset is tolerated."""
-    whole = {p.symbol: p.current_price for p in positions if not fractionable.get(p.symbol, True)}
-    whole.update({s: p for s, p in order_prices.items() if not fractionable.get(s, True)})
+    whole = {s: p for s, p in prices.items() if not fractionable.get(s, True)}
     return off_target(
         weights,
-        account.equity * (1 - options.cash_buffer),
-        {p.symbol: p.market_value for p in positions if p.qty > 0},
+        equity * (1 - options.cash_buffer),
+        held,
         whole,
         tolerance=tolerance,
         min_order_notional=options.min_order_notional,
         buys_allowed=buys_allowed,
-        equity=account.equity,
+        equity=equity,
     )

@@ -20,12 +20,15 @@ day should stop for a human. A factor of 3 admits every other real move and refu
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
+from rebalancer.broker.models import Position
 from rebalancer.errors import DataError
 from rebalancer.market.base import MarketData
+from rebalancer.market.history import PriceHistory
 
 
 @dataclass(frozen=True)
@@ -80,3 +83,15 @@ def refuse(problems: list[PriceProblem]) -> DataError:
         ),
         where=first.symbol,
     )
+
+
+def decision_prices(history: PriceHistory, positions: list[Position]) -> dict[str, Decimal]:
+    """The decision price of each symbol: the last close, else the position's current price."""
+    prices = {p.symbol: p.current_price for p in positions if p.current_price > 0}
+    if len(history):
+        last = history.close[-1]
+        for i, symbol in enumerate(history.symbols):
+            value = float(last[i])
+            if math.isfinite(value) and value > 0:
+                prices[symbol] = Decimal(repr(value))
+    return prices

@@ -7,14 +7,13 @@ Legs are journaled before they are sent; a resumed run reconciles them by client
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
-from rebalancer.broker.models import Account, AssetInfo, Order, Position
+from rebalancer.broker.models import Account, AssetInfo, Order, OrderSide, Position
 from rebalancer.market.history import PriceHistory
 from rebalancer.portfolio.plan import PlanOptions, plan_buys, plan_orders
 from rebalancer.portfolio.plan_model import Plan, PlannedOrder
@@ -25,14 +24,17 @@ from rebalancer.run.data_gate import check_bars
 from rebalancer.run.decide import Decision, decide
 from rebalancer.run.execution import Executor
 from rebalancer.run.guards import SessionCalendar, read_flag
-from rebalancer.run.on_target import Gap, account_gaps
-from rebalancer.run.prices import check_prices, live_prices, refuse
+from rebalancer.run.on_target import Gap, account_gaps, projected_values
+from rebalancer.run.prices import check_prices, decision_prices, live_prices, refuse
 from rebalancer.run.record import code_version
 from rebalancer.run.resize import cap_to_approved, resize_refused
 from rebalancer.run.result import Leg, OrderOutcome, RunStatus
 from rebalancer.run.resume import Settled, settle
 from rebalancer.run.serialize import to_json
 from rebalancer.strategies import LoadedStrategy, needed_symbols
+
+# The last account read and the sides whose fills came after it (for the on-target check).
+Base = tuple[Account, list[Position], tuple[OrderSide, ...]]
 
 
 @dataclass
@@ -50,6 +52,7 @@ class Snapshot:
     positions: list[Position]
     open_orders: list[Order]
     history: PriceHistory
+    live: dict[str, Decimal]  # latest trades of the strategies' symbols, read with the rest
 
 
 class Trade:
@@ -89,6 +92,7 @@ class Trade:
         self.settled = settle(self.executor, ctx.recorder, resumed=ctx.resumed and not ctx.planning)
         self._note_settled()
         snap = self._read(needed)
+        self.base: Base = (snap.account, snap.positions, (OrderSide.SELL, OrderSide.BUY))
         # Read once: the state the risk engine uses is the one inputs.json records for replay.
         saved_state = ctx.ports.store.load_risk_state(ctx.settings.env)
         quality = check_bars(snap.history, self.calendar, needed, self.lookback)
@@ -146,7 +150,8 @@ class Trade:
             allowed = risk.approved if state is TradingState.ACTIVE else replace(risk.approved, buys=())
             outcome.outcomes += self._buys(limited.weights, allowed, prices, assets, manual)
             ctx.ports.on_step("buys-filled")
-        return self._conclude(outcome, risk, self._gaps(risk, assets, state), state)
+        gaps = self._gaps(risk, assets, state, outcome.outcomes, prices)
+        return self._conclude(outcome, risk, gaps, state)
 
     def _note_settled(self) -> None:
         settled, ctx = self.settled, self.ctx
@@ -178,7 +183,9 @@ class Trade:
         position's price (run/prices.py); orders are sized from it. DataError when implausible."""
         closes = {s: p for s, p in decision_prices(snap.history, []).items() if s in symbols}
         held = {p.symbol: p.current_price for p in snap.positions if p.qty > 0}
-        live = live_prices(self.ctx.ports.market_data, symbols)
+        missing = symbols - set(snap.live)
+        live = {**snap.live, **(live_prices(self.ctx.ports.market_data, missing) if missing else {})}
+        live = {s: p for s, p in live.items() if s in symbols}
         self.ctx.recorder.put_json(
             "prices.json", {"close": closes, "position": held, "live": live, "symbols": sorted(symbols)}
         )
@@ -190,12 +197,17 @@ class Trade:
     def _read(self, needed: set[str]) -> Snapshot:
         end = self.calendar.decision_date  # StateError when the calendar has no earlier session
         start = self.calendar.previous_sessions[-self.lookback :][0]
-        with ThreadPoolExecutor(max_workers=4) as pool:
+        # One round trip; live prices of the strategies' symbols (they cover the targets) come with it,
+        # held extras are fetched after the decision.
+        with ThreadPoolExecutor(max_workers=5) as pool:
             account = pool.submit(self.broker.get_account)
             positions = pool.submit(self.broker.get_positions)
             orders = pool.submit(self.broker.list_open_orders)
             bars = pool.submit(self.ctx.ports.market_data.daily_history, sorted(needed), start, end)
-            return Snapshot(account.result(), positions.result(), orders.result(), bars.result())
+            live = pool.submit(live_prices, self.ctx.ports.market_data, needed)
+            return Snapshot(
+                account.result(), positions.result(), orders.result(), bars.result(), live.result()
+            )
 
     def _assets(self, symbols: set[str]) -> dict[str, AssetInfo]:
         batch = getattr(self.broker, "get_assets", None)
@@ -294,6 +306,7 @@ class Trade:
             account_f = pool.submit(self.broker.get_account)
             positions_f = pool.submit(self.broker.get_positions)
             account, positions = account_f.result(), positions_f.result()
+        self.base = (account, positions, (OrderSide.BUY,))
         buys = plan_buys(weights, account, positions, prices, assets, self.options, open_orders=manual)
         capped = cap_to_approved(buys.buys, approved.buys)
         self.ctx.recorder.put_json(
@@ -316,20 +329,27 @@ class Trade:
             self.ctx.warn(note)
         return outcomes
 
-    def _gaps(self, risk: RiskDecision, assets: dict[str, AssetInfo], state: TradingState) -> list[Gap]:
+    def _gaps(
+        self,
+        risk: RiskDecision,
+        assets: dict[str, AssetInfo],
+        state: TradingState,
+        outcomes: list[OrderOutcome],
+        prices: dict[str, Decimal],
+    ) -> list[Gap]:
         """Where the account is off its approved targets after the orders (run/on_target.py)."""
         if state is TradingState.HALTED:
             return []
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            account_f = pool.submit(self.broker.get_account)
-            positions_f = pool.submit(self.broker.get_positions)
-            account, positions = account_f.result(), positions_f.result()
+        # The last account read (the snapshot, or the one before the buys) plus the fills reported since.
+        account, positions, sides = self.base
+        earlier = {o.client_order_id for o in self.settled.outcomes}
+        fills = [o for o in outcomes if o.side in sides and o.client_order_id not in earlier]
         gaps = account_gaps(
-            account,
-            positions,
+            account.equity,
+            projected_values(positions, fills, prices),
             risk.targets.weights,
             {s: a.fractionable for s, a in assets.items()},
-            {o.symbol: o.price for o in risk.approved.orders},
+            prices,
             self.options,
             tolerance=self.ctx.settings.execution.target_tolerance,
             buys_allowed=state is TradingState.ACTIVE,
@@ -367,15 +387,3 @@ class Trade:
             if state is TradingState.REDUCING:
                 outcome.message += " (reducing: sells only)"
         return outcome
-
-
-def decision_prices(history: PriceHistory, positions: list[Position]) -> dict[str, Decimal]:
-    """The decision price of each symbol: the last close, else the position's current price."""
-    prices = {p.symbol: p.current_price for p in positions if p.current_price > 0}
-    if len(history):
-        last = history.close[-1]
-        for i, symbol in enumerate(history.symbols):
-            value = float(last[i])
-            if math.isfinite(value) and value > 0:
-                prices[symbol] = Decimal(repr(value))
-    return prices
