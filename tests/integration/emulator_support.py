@@ -10,7 +10,7 @@ import numpy as np
 
 from rebalancer.market.history import PriceHistory
 
-KEY, SECRET = "emulator-key", "emulator-secret"
+KEY, SECRET = "emulator-key", "emulator-secret"  # pragma: allowlist secret (the emulator's fake)
 
 
 @functools.cache

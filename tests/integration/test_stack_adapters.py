@@ -24,7 +24,8 @@ from rebalancer_tools.local.moto import LocalStack, TopicInbox, local_environ, m
 pytestmark = pytest.mark.integration
 
 FAKE_KEY_ID = "PKFAKE0000PLANTED"
-FAKE_SECRET = "planted-secret-value-9f8e7d"  # a known fake: tests scan outputs for it
+# a known fake: tests scan outputs for it
+FAKE_SECRET = "planted-secret-value-9f8e7d"  # pragma: allowlist secret
 KEY = RunKey("paper", dt.date(2026, 1, 5), "open")
 T0 = dt.datetime(2026, 1, 5, 14, 35, tzinfo=dt.UTC)
 

@@ -1,8 +1,7 @@
-"""The code that reaches Lambda: layers pinned like pyproject, strategies and config inside the functions."""
+"""The code that reaches Lambda: layers built for python3.13 arm64, strategies and config in the functions."""
 
 from __future__ import annotations
 
-import re
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,6 @@ from rebalancer_tools.local.package_size import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-PIN = re.compile(r"^([A-Za-z0-9_.\-\[\]]+)==([^\s;]+)$")
 
 
 @pytest.fixture(scope="module")
@@ -28,30 +26,14 @@ def template() -> dict[str, Any]:
     return load_template(ROOT / "template.yaml")
 
 
-def _pins(lines: list[str]) -> dict[str, str]:
-    pins = {}
-    for raw in lines:
-        line = raw.split("#", 1)[0].strip()
-        if not line:
-            continue
-        match = PIN.match(line)
-        assert match, f"not pinned with ==: {line!r}"
-        pins[match.group(1).lower()] = match.group(2)
-    return pins
-
-
-def test_deps_layer_pins_are_pyprojects_runtime_pins_minus_boto3() -> None:
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    runtime = _pins(project["dependencies"])
-    layer = _pins((ROOT / "layers/deps/requirements.txt").read_text().splitlines())
-    runtime.pop("boto3")  # the python3.13 Lambda runtime provides boto3
-    assert layer == runtime
-
-
 def test_both_layers_build_for_python313_arm64(template: dict[str, Any]) -> None:
-    for logical_id, uri in (("DepsLayer", "layers/deps/"), ("SharedLayer", "shared/")):
+    # DepsLayer: layers/deps/Makefile installs the hashed arm64 wheels with uv (tests/unit/test_locks.py)
+    for logical_id, uri, method in (
+        ("DepsLayer", "layers/deps/", "makefile"),
+        ("SharedLayer", "shared/", "python3.13"),
+    ):
         layer = template["Resources"][logical_id]
-        assert layer["Metadata"] == {"BuildMethod": "python3.13", "BuildArchitecture": "arm64"}
+        assert layer["Metadata"] == {"BuildMethod": method, "BuildArchitecture": "arm64"}
         assert layer["Properties"]["ContentUri"] == uri
         assert layer["Properties"]["CompatibleArchitectures"] == ["arm64"]
     assert template["Globals"]["Function"]["Layers"] == [{"Ref": "DepsLayer"}, {"Ref": "SharedLayer"}]
@@ -71,14 +53,15 @@ def test_strategies_and_config_ship_inside_the_function(template: dict[str, Any]
     assert variables["REBALANCER_CONFIG_FILE"] == {"Fn::Sub": "/var/task/config/${Env}.yaml"}
 
 
-def test_samconfig_has_paper_default_and_live() -> None:
+def test_samconfig_has_paper_and_live_stacks() -> None:
     config = tomllib.loads((ROOT / "samconfig.toml").read_text())
-    assert config["default"]["global"]["parameters"]["stack_name"] == "rebalancer-paper"
-    assert 'Env="paper"' in config["default"]["deploy"]["parameters"]["parameter_overrides"]
+    assert config["paper"]["global"]["parameters"]["stack_name"] == "rebalancer-paper"
+    assert 'Env="paper"' in config["paper"]["deploy"]["parameters"]["parameter_overrides"]
     live = config["live"]["deploy"]["parameters"]
     assert 'Env="live"' in live["parameter_overrides"]
     assert 'LiveTradingConfirmed="no"' in live["parameter_overrides"]
     assert config["live"]["global"]["parameters"]["stack_name"] == "rebalancer-live"
+    assert "deploy" not in config["default"], "a deploy must name its stack: --config-env paper|live"
 
 
 def test_package_size_adds_each_functions_layers(tmp_path: Path, template: dict[str, Any]) -> None:

@@ -26,7 +26,8 @@ NAME_PATTERNS: dict[str, str] = {
     "table": "rebalancer-{env}-state",
     "bucket": "rebalancer-{env}-records-{account_id}-{region}",
     "halt_parameter": "/rebalancer/{env}/halt",
-    "secret": "rebalancer/{env}/alpaca",
+    # the secret's name, not its value (detect-secrets)
+    "secret": "rebalancer/{env}/alpaca",  # pragma: allowlist secret
     "topic": "rebalancer-{env}-alerts",
     "schedule_dlq": "rebalancer-{env}-schedule-dlq",
     "rebalance_function": "rebalancer-{env}-rebalance",
@@ -91,7 +92,8 @@ ENV_VARS = {
     "table": "STACK_TABLE",
     "bucket": "STACK_BUCKET",
     "halt_parameter": "STACK_HALT_PARAMETER",
-    "secret": "STACK_SECRET_ID",
+    # a variable's name, not a secret (detect-secrets)
+    "secret": "STACK_SECRET_ID",  # pragma: allowlist secret
     "topic_arn": "STACK_TOPIC_ARN",
     "live_confirmed": "LIVE_TRADING_CONFIRMED",  # the config loader reads it too
 }

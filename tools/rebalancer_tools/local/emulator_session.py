@@ -23,7 +23,7 @@ from rebalancer.run.settings import NEW_YORK, RunSettings
 from rebalancer.state.base import Clock, HaltFlag, Notifier, Store
 from rebalancer.strategies import load_strategies, lookback_sessions, needed_symbols
 
-EMULATOR_KEY, EMULATOR_SECRET = "emulator-key", "emulator-secret"
+EMULATOR_KEY, EMULATOR_SECRET = "emulator-key", "emulator-secret"  # pragma: allowlist secret (fake)
 DEFAULT_AT = dt.datetime(2026, 11, 2, 9, 35, tzinfo=NEW_YORK)  # a Monday morning
 
 
