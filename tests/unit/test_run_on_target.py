@@ -67,3 +67,14 @@ def test_when_reducing_only_positions_above_target_count() -> None:
     held = {"A": Decimal(0), "B": Decimal(100)}
     gaps = off_target(weights, Decimal(1000), held, {}, tolerance=Decimal("0.01"), buys_allowed=False)
     assert [g.symbol for g in gaps] == ["B"]
+
+
+def test_the_tolerance_and_the_price_band_come_from_the_config(tmp_path: Path) -> None:
+    from rebalancer.config import load_config
+    from rebalancer.run.config_bridge import settings_from_config
+
+    path = tmp_path / "c.yaml"
+    path.write_text("env: paper\nexecution:\n  target_tolerance: 0.02\n  max_price_ratio: 1.5\n")
+    settings = settings_from_config(load_config(path, env={}))
+    assert settings.execution.target_tolerance == Decimal("0.02")
+    assert settings.execution.max_price_ratio == Decimal("1.5")

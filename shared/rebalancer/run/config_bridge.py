@@ -41,6 +41,7 @@ def settings_from_config(
             cash_buffer=execution.cash_buffer,
             min_order_notional=execution.min_order_notional,
             max_price_ratio=execution.max_price_ratio,
+            target_tolerance=execution.target_tolerance,
         ),
         risk_limits=config.risk.to_limits(),
         neutral_report=config.notifications.neutral,
