@@ -112,6 +112,8 @@ def test_scheduled_event_trades_records_reports_and_never_twice(
     assert "halt flag: off" in status
     assert f"{entry.session_date}" in status
     assert "high-water mark:" in status
+    assert f"strategy books (as of {entry.session_date}):" in status  # kept in DynamoDB by the run
+    assert "last rebalanced" in status
 
     stored = _everything_stored(local)
     assert EMULATOR_SECRET not in stored

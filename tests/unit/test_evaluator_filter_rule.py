@@ -13,6 +13,7 @@ import pytest
 from corpus_data import LAST_COMPLETE, market_dir
 
 from rebalancer.market.history import PriceHistory
+from rebalancer.symphony.eval_groups import rank_select, row_order
 from rebalancer.symphony.evaluator import evaluate
 from rebalancer.symphony.indicators import daily_returns
 from rebalancer.symphony.nodes import (
@@ -104,3 +105,17 @@ def test_nuclear_matches_composers_recorded_holdings_on_2026_01_20(path: str):
     history = load_csv_dir(directory, sorted(symphony.symbols)).until(LAST_COMPLETE)
     row = evaluate(symphony, history).row("2026-01-20")
     assert row == pytest.approx({"BWXT": 1 / 3, "LEU": 1 / 3, "OKLO": 1 / 3}, abs=1e-12)
+
+
+def test_ranking_takes_ties_at_the_kth_value_in_name_order_and_all_when_fewer_than_k():
+    metrics = np.array([[3.0, 2.0, 2.0, 2.0, 1.0], [1.0, 1.0, 1.0, 1.0, 1.0], [5.0, 4.0, 3.0, 2.0, 1.0]])
+    present = np.array([[True] * 5, [True] * 5, [False, False, True, False, True]])
+    names = ("E", "D", "C", "B", "A")
+    top, _ = rank_select(metrics, present, names, 3, top=True)
+    # row 0: E (3) is better; three tie at 2 for two places: B and C by name. Row 1: all tie: A, B, C.
+    assert top.tolist()[:2] == [[True, False, True, True, False], [False, False, True, True, True]]
+    assert top.tolist()[2] == [False, False, True, False, True]  # fewer than 3 present: both
+    bottom, defined = rank_select(metrics, present, names, 2, top=False)
+    assert bottom.tolist()[0] == [False, False, False, True, True]  # A (1), then B wins the tie at 2
+    assert defined.tolist() == [True, True, True]
+    assert row_order(metrics[0], present[0], names, top=True) == [0, 3, 2, 1, 4]

@@ -12,7 +12,7 @@ from rebalancer.state.log_safety import guard_third_party_loggers, redaction_fil
 def test_a_remembered_secret_is_redacted_from_any_third_party_logger(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    secret = "remembered-secret-value-5d2c"
+    secret = "remembered-secret-value-5d2c"  # pragma: allowlist secret (a planted test value)
     redaction_filter().remember(secret)
     logger = logging.getLogger("urllib3.connectionpool.test-child")
     guard_third_party_loggers()

@@ -20,6 +20,7 @@ from rebalancer.symphony.nodes import (
     WeightSpecified,
 )
 from rebalancer.symphony.reader import read_symphony
+from rebalancer.symphony.trace import explain
 from rebalancer_tools.printer import format_symphony, symphony_to_json
 
 A, B, C = '(asset "A")', '(asset "B")', '(asset "C")'
@@ -115,6 +116,7 @@ def test_share_classes_reach_the_data_source_as_dotted_symbols():
 
 
 GROUP = f'(group "G" [(if (> (current-price "SIG") 10) [{A}] [{B}])])'
+SPACED = '(group "two  spaces" [(asset "A")])'
 
 
 def test_an_indicator_of_a_sub_tree_reads_its_own_simulated_series():
@@ -159,6 +161,43 @@ def test_new_forms_print_and_read_back_to_the_same_tree():
     sym = read(text)
     again = read_symphony(format_symphony(sym))
     assert again == sym
+    spaced = read(f"(if (> (rsi {SPACED} 2) 50) [{A}] [{B}])")
+    assert read_symphony(format_symphony(spaced)) == spaced
     lhs = symphony_to_json(sym)["root"]["children"][0]["condition"]["lhs"]
     assert lhs["subject"]["type"] == "group"
     assert lhs["window"] == 1
+
+
+def test_a_body_written_as_a_child_list_is_its_node_or_their_equal_weighting():
+    one = read_symphony(f'(defsymphony "T" {{}} [{A}])')
+    assert one.root == Asset("A")
+    two = read_symphony(f'(defsymphony "T" {{}} [{A} {B}])')
+    assert two.root == WeightEqual((Asset("A"), Asset("B")))
+
+
+def test_explain_labels_sub_tree_subjects_and_multi_window_metrics():
+    sym = read(
+        f"(if (> (cumulative-return {GROUP} {{:window 1}}) 0) [{C}] "
+        f"[(filter (percentage-price-oscillator 2 3) (select-top 1) [{A} {B}])])"
+    )
+    dates = [f"2024-01-0{d}" for d in range(2, 8)]
+    closes = {
+        "A": [10, 11, 12, 11, 10, 9.0],
+        "B": [10, 9, 8, 7, 8, 9.0],
+        "C": [5.0] * 6,
+        "SIG": [11, 11, 9, 9, 9, 9.0],
+    }
+    steps = explain(sym, PriceHistory.from_columns(dates, closes), dates[3])
+    assert steps[0].description == "cumulative-return(group G,1) > 0"
+    assert steps[0].outcome is False
+    assert steps[1].description == "select-top 1 by percentage-price-oscillator(2/3) of [A, B]"
+    assert steps[1].outcome == ["A"]
+
+
+def test_a_file_without_the_outer_brackets_reads_as_the_bracketed_form():
+    # As public converters of Composer's JSON write it: `defsymphony "..." {...}` then the body.
+    bare = 'defsymphony "S" {:rebalance-frequency :none}\n  (weight-equal [\n    (asset "SPY")\n  ])\n'
+    assert read_symphony(bare) == read_symphony(f"({bare})")
+    with pytest.raises(StrategyError) as info:
+        read_symphony(bare + '(asset "QQQ")')
+    assert info.value.code == "arity"

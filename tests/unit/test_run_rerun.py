@@ -97,19 +97,31 @@ def test_the_runbooks_rerun_payload_is_a_valid_rerun_event() -> None:
     assert event.source == "manual"
 
 
-def test_runbook_partial_then_another_slot_with_rerun_finishes_the_day(tmp_path: Path) -> None:
-    """Runbook: to finish today, REBALANCER_EXECUTION__SLOT=manual-1 rebalancer rerun."""
-    broker, store = _broker(), MemoryStore()
+def test_runbook_partial_then_the_next_session_trades_the_difference(tmp_path: Path) -> None:
+    """Runbook, `partial`: the next session's run trades the remaining difference; another slot is
+    skipped-late after the window unless it is a rerun, and then holds (each book rebalances once per
+    session)."""
+    history = synthetic_market(["SPY", "TLT", "BIL", "GLD", "XOM"], end=dt.date(2026, 1, 5), sessions=300)
+    prices = {s: Decimal(repr(float(history.close[-1, i]))) for i, s in enumerate(history.symbols)}
+    broker, store = FakeBroker(prices), MemoryStore()
     settings = make_settings(tmp_path)
+
+    def ports(day: str, when: str) -> Ports:
+        made, _ = make_ports(broker, history, et(day, when))
+        made.store = store
+        return made
+
     broker.reject = {"GLD"}
-    first = run(settings, _ports(broker, store, "09:35"), et(DAY))
+    first = run(settings, ports(DAY, "09:35"), et(DAY))
     assert first.status is RunStatus.PARTIAL
     broker.reject = set()
     manual = replace(settings, schedule=ScheduleSettings(slot="manual-1"))
-    plain = run(manual, _ports(broker, store, "11:00"), et(DAY, "11:00"))
-    assert plain.status is RunStatus.SKIPPED_LATE  # why the runbook says rerun, not run
-    later = run(manual, _ports(broker, store, "11:05"), et(DAY, "11:05"), rerun=True)
-    assert later.status is RunStatus.COMPLETED, later.report
+    assert run(manual, ports(DAY, "11:00"), et(DAY, "11:00")).status is RunStatus.SKIPPED_LATE
+    same_day = run(manual, ports(DAY, "11:05"), et(DAY, "11:05"), rerun=True)
+    assert same_day.status is RunStatus.COMPLETED
+    assert "GLD" not in broker.holdings_value()
+    next_day = run(settings, ports("2026-01-06", "09:35"), et("2026-01-06"))
+    assert next_day.status is RunStatus.COMPLETED, next_day.report
     assert "GLD" in broker.holdings_value()
 
 

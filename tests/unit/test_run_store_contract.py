@@ -213,6 +213,20 @@ def test_risk_state_is_none_until_saved_then_round_trips(store: Store) -> None:
     assert store.load_risk_state("live") is None
 
 
+def test_books_are_none_until_saved_then_round_trip_per_environment(store: Store) -> None:
+    assert store.load_books("paper") is None
+    books = {"as_of": "2026-01-05", "books": {"tecl": {"shares": {"TECL": "1.5"}, "cash": "10.25"}}}
+    store.save_books("paper", books)
+    books["books"]["tecl"]["cash"] = "0"  # the store keeps its own copy
+    assert store.load_books("paper") == {
+        "as_of": "2026-01-05",
+        "books": {"tecl": {"shares": {"TECL": "1.5"}, "cash": "10.25"}},
+    }
+    assert store.load_books("live") is None
+    store.save_books("paper", {"as_of": "2026-01-06", "books": {}})
+    assert store.load_books("paper") == {"as_of": "2026-01-06", "books": {}}
+
+
 def test_records_round_trip_overwrite_and_list(store: Store) -> None:
     run = KEY.run_id
     assert store.list_records(run) == []

@@ -73,8 +73,8 @@ def format_window(name: str, window: Window) -> str:
 
 
 def format_indicator(ref: IndicatorRef) -> str:
-    """One line for a ticker; a sub-tree subject is printed on one line too (the reader takes any spacing)."""
-    subject = encode_string(ref.symbol) if ref.node is None else " ".join(format_node(ref.node).split())
+    """One line for a ticker; a sub-tree subject keeps its own lines (names are printed exactly)."""
+    subject = encode_string(ref.symbol) if ref.node is None else format_node(ref.node)
     return f"({ref.name} {subject}{format_window(ref.name, ref.window)})"
 
 

@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from rebalancer.broker.models import Account, AssetInfo, Order, Position
+from rebalancer.portfolio.books import net_weights
 from rebalancer.portfolio.plan import plan_buys, plan_orders
 from rebalancer.portfolio.plan_model import Plan, PlanOptions
 from rebalancer.portfolio.risk import RiskLimits, RiskState, TradingState, assess, limit_targets
@@ -62,7 +63,13 @@ def replay_run(store: RunRecords, run_id: str) -> ReplayReport:
     _compare(report, "per-strategy weights", to_json(decision.per_strategy), recorded["per_strategy"])
     _compare(report, "traces", to_json(decision.traces), recorded["traces"])
     if recorder.has("plan.json"):
-        _replay_plan(report, recorder, inputs, decision.targets, history)
+        targets = decision.targets
+        if recorder.has("books.json"):  # the per-strategy books' netted targets (run/books_step.py)
+            journal = recorder.get_json("books.json")
+            equity = from_json(Account, inputs["account"]).equity
+            values = [{s: Decimal(v) for s, v in t.items()} for t in journal["targets"].values()]
+            targets = {s: float(w) for s, w in net_weights(values, equity).items()}
+        _replay_plan(report, recorder, inputs, targets, history)
     return report
 
 

@@ -16,9 +16,11 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from rebalancer.errors import StrategyError
 from rebalancer.portfolio.plan_model import PlanOptions
 from rebalancer.portfolio.risk_limits import RiskLimits
 from rebalancer.portfolio.risk_state import TradingState
+from rebalancer.strategies.schedule import parse_schedule
 from rebalancer.symphony.library import BUILTIN_ALLOCATIONS
 
 ENV_PREFIX = "REBALANCER_"
@@ -41,6 +43,21 @@ class StrategyConfig(_Section):
     # A fraction or a percentage: checked with every other command's allocations (rebalancer.strategies).
     allocation: float
     parameters: dict[str, float] = Field(default_factory=dict)
+    rebalance: str | None = Field(
+        default=None,
+        description="override the file's :rebalance-frequency / :rebalance-threshold "
+        "(none, daily, weekly, monthly, quarterly, yearly or threshold:X); default: the file's setting",
+    )
+
+    @field_validator("rebalance")
+    @classmethod
+    def _schedule(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                parse_schedule(value)
+            except StrategyError as err:
+                raise ValueError(f"{err.message}: {err.hint}") from None
+        return value
 
 
 def default_strategies() -> dict[str, StrategyConfig]:

@@ -47,6 +47,7 @@ def strategy_specs(
             resolve_strategy_path(config.strategy_source(name), base_dir=base_dir, env=env),
             shares[name],
             dict(strategy.parameters),
+            strategy.rebalance,
         )
         for name, strategy in config.strategies.items()
     ]
@@ -61,7 +62,9 @@ def read_strategies(
     for name, strategy in config.strategies.items():
         try:
             path = resolve_strategy_path(config.strategy_source(name), base_dir=base_dir, env=env)
-            spec = rules.StrategySpec(name, path, strategy.allocation, dict(strategy.parameters))
+            spec = rules.StrategySpec(
+                name, path, strategy.allocation, dict(strategy.parameters), strategy.rebalance
+            )
             [loaded] = rules.load_strategies([spec])
         except StrategyError as err:
             problems.append(ConfigProblem(f"strategies.{name}.source", str(err), err.code))

@@ -31,6 +31,10 @@ def render_report(
             lines.append(f"  {name}: {_weights(weights)}")
         lines.append(f"  combined: {_weights(result.targets)}")
         lines.append("")
+    if result.books:
+        lines.append("Strategy books:")
+        lines.extend(f"  {line}" for line in result.books)
+        lines.append("")
     if result.planned and not result.outcomes:
         lines.append("Planned orders (approved by risk):")
         lines.extend(f"  {line}" for line in result.planned)

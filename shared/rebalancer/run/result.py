@@ -141,6 +141,7 @@ class RunResult:
     denials: list[dict[str, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     planned: list[str] = field(default_factory=list)  # the approved orders, described
+    books: list[str] = field(default_factory=list)  # per strategy: rebalanced?, value, P&L, holdings
     report: str = ""
     records_location: str = ""
     attempt: int = 1

@@ -183,6 +183,7 @@ class _Runner:
             warnings=list(ctx.warnings),
             attempt=ctx.attempt,
             planned=self._planned(),
+            books=list(trade.books) if trade else [],
         )
         if error is not None and ctx.started_orders:
             result.warnings.append(

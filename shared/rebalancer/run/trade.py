@@ -18,6 +18,7 @@ from rebalancer.market.history import PriceHistory
 from rebalancer.portfolio.plan import PlanOptions, plan_buys, plan_orders
 from rebalancer.portfolio.plan_model import Plan, PlannedOrder
 from rebalancer.portfolio.risk import RiskDecision, RiskState, TradingState, assess, limit_targets
+from rebalancer.run.books_step import BookKeeper
 from rebalancer.run.client_ids import belongs_to_run, client_order_id, made_by_rebalancer
 from rebalancer.run.context import RunContext
 from rebalancer.run.data_gate import check_bars
@@ -44,6 +45,7 @@ class TradeOutcome:
     decision: Decision | None = None
     risk: RiskDecision | None = None
     outcomes: list[OrderOutcome] = field(default_factory=list)
+    books: list[str] = field(default_factory=list)  # the report's per-strategy section
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,9 @@ class Trade:
             on_step=ctx.ports.on_step,
         )
         execution = ctx.settings.execution
-        self.options = PlanOptions(execution.cash_buffer, execution.min_order_notional)
+        # The books keep each strategy's cash buffer (books_step.py): the planner adds none on top.
+        self.books = BookKeeper(ctx, strategies, execution.cash_buffer)
+        self.options = PlanOptions(Decimal(0), execution.min_order_notional)
         self.limits = ctx.settings.risk_limits
 
     # -- the phase ----------------------------------------------------------------------------
@@ -103,8 +107,12 @@ class Trade:
         decision = decide(self.strategies, snap.history, self.calendar.decision_date)
         ctx.recorder.put_json("decision.json", decision.to_dict())
         held = {p.symbol for p in snap.positions}
-        assets = self._assets(set(decision.targets) | held)
-        prices = self._live_prices(snap, set(decision.targets) | held)
+        closes = decision_prices(snap.history, snap.positions)  # values the books
+        netted = self.books.net(decision, snap.account, snap.positions, closes)
+        # What the account trades to: the books netted (decision.targets: the report's weighted view).
+        targets = {symbol: float(weight) for symbol, weight in netted.items()}
+        assets = self._assets(set(targets) | held)
+        prices = self._live_prices(snap, set(targets) | held)  # sizes the orders
         own = [o for o in snap.open_orders if belongs_to_run(o.client_order_id, ctx.key)]  # only if planning
         stale = [o for o in snap.open_orders if made_by_rebalancer(o.client_order_id) and o not in own]
         manual = [o for o in snap.open_orders if not made_by_rebalancer(o.client_order_id)]
@@ -112,7 +120,7 @@ class Trade:
             ctx.warn(f"{len(manual)} open orders not placed by the rebalancer left alone; their symbols skip")
         universe = self._universe(decision, held)
         ctx.recorder.put_json("universe.json", sorted(universe))
-        limited = limit_targets(decision.targets, self.limits, universe)
+        limited = limit_targets(targets, self.limits, universe)
         plan = Plan()  # equity <= 0 sizes nothing: the risk engine then halts (equity-nonpositive)
         if snap.account.equity > 0:
             plan = plan_orders(
@@ -125,7 +133,7 @@ class Trade:
                 open_orders=own + manual,
             )
         risk = assess(
-            decision.targets,
+            targets,
             plan,
             snap.account,
             snap.positions,
@@ -151,7 +159,10 @@ class Trade:
             outcome.outcomes += self._buys(limited.weights, allowed, prices, assets, manual)
             ctx.ports.on_step("buys-filled")
         gaps = self._gaps(risk, assets, state, outcome.outcomes, prices)
-        return self._conclude(outcome, risk, gaps, state)
+        outcome = self._conclude(outcome, risk, gaps, state)
+        self.books.settle(outcome.status, outcome.outcomes, prices)
+        outcome.books = self.books.lines
+        return outcome
 
     def _note_settled(self) -> None:
         settled, ctx = self.settled, self.ctx

@@ -210,6 +210,17 @@ class RiskStateStore(Protocol):
 
 
 @runtime_checkable
+class BookStore(Protocol):
+    """The per-strategy books (rebalancer.portfolio.books), one document per environment."""
+
+    def load_books(self, env: str) -> JsonDict | None:
+        """The saved books document; None only when none was ever saved."""
+        ...
+
+    def save_books(self, env: str, books: JsonDict) -> None: ...
+
+
+@runtime_checkable
 class RunRecords(Protocol):
     def put_record(self, run_id: str, name: str, data: bytes) -> str:
         """Store one named record of a run (overwriting); returns its location (path or URL)."""
@@ -225,7 +236,7 @@ class RunRecords(Protocol):
 
 
 @runtime_checkable
-class Store(Lease, Ledger, RiskStateStore, RunRecords, Protocol):
+class Store(Lease, Ledger, RiskStateStore, BookStore, RunRecords, Protocol):
     """Everything a run persists. A backend may implement it in one class or compose smaller ones."""
 
 

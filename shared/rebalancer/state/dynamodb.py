@@ -4,6 +4,7 @@ Items (key attributes `pk`, `sk`; `purge_at` is the table's TTL attribute):
   lease     pk=`lease#<env>`   sk=`<session date>#<slot>`  owner, attempt, expires_at, final_status, token
   ledger    pk=`ledger#<env>`  sk=`<run id>`               entry (JSON), started_at, status
   risk      pk=`risk#<env>`    sk=`state`                  doc (JSON)
+  books     pk=`books#<env>`   sk=`state`                  doc (JSON): the per-strategy books
 Run records go to S3 (state/s3.py); DynamoDBStore delegates them so that it is a whole Store.
 
 The lease is a read, a decision (the shared rule in state/lease.py) and a conditional write on the item's
@@ -195,6 +196,22 @@ class DynamoDBStore:
     def save_risk_state(self, env: str, state: JsonDict) -> None:
         item = {"pk": _s(f"risk#{env}"), "sk": _s("state"), "doc": _s(json.dumps(state, sort_keys=True))}
         with aws_errors(f"save the {env} risk state", code="dynamodb-write-failed", hint=_HINT):
+            self._ddb.put_item(TableName=self.table, Item=item)
+
+    # -- per-strategy books --------------------------------------------------------------------
+
+    def load_books(self, env: str) -> JsonDict | None:
+        item = self._get(f"books#{env}", "state")
+        if item is None:
+            return None
+        doc = _document(item["doc"]["S"], f"the {env} books")
+        if not isinstance(doc, dict):
+            raise StateError(f"books of {env} are not a JSON object", code="books-corrupt")
+        return doc
+
+    def save_books(self, env: str, books: JsonDict) -> None:
+        item = {"pk": _s(f"books#{env}"), "sk": _s("state"), "doc": _s(json.dumps(books, sort_keys=True))}
+        with aws_errors(f"save the {env} books", code="dynamodb-write-failed", hint=_HINT):
             self._ddb.put_item(TableName=self.table, Item=item)
 
     # -- records (delegated) ------------------------------------------------------------------

@@ -16,6 +16,7 @@ from typing import Any
 
 from rebalancer.errors import ConfigError, StrategyError
 from rebalancer.strategies.allocations import FLAG, normalize_allocations, parse_allocation_items
+from rebalancer.strategies.schedule import Schedule, parse_schedule, schedule_from_settings
 from rebalancer.symphony.evaluator import required_history
 from rebalancer.symphony.library import BUILTIN_ALLOCATIONS, resolve_strategy, strategy_name
 from rebalancer.symphony.nodes import Symphony
@@ -30,6 +31,7 @@ class StrategySpec:
     path: Path
     allocation: float
     parameters: Mapping[str, float] = field(default_factory=dict)
+    rebalance: str | None = None  # overrides the file's rebalance settings (strategies/schedule.py)
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,8 @@ class LoadedStrategy:
     filename: str
     parameters: Mapping[str, float]
     symphony: Symphony
+    schedule: Schedule = field(default_factory=Schedule)  # when it rebalances (docs/rebalancing.md)
+    rebalance: str | None = None  # the config's override of the file's schedule, if any
 
     @property
     def path(self) -> Path:
@@ -53,6 +57,7 @@ class LoadedStrategy:
             "allocation": self.allocation,
             "filename": self.filename,
             "parameters": dict(self.parameters),
+            "rebalance": self.rebalance,
             "source": self.source,
         }
 
@@ -85,11 +90,22 @@ def specs_from_arguments(strategies: Sequence[str], allocation_items: Iterable[s
     return [StrategySpec(name, paths[name], shares[name]) for name in names]
 
 
-def read_strategy(
-    name: str, allocation: float, source: str, filename: str, parameters: Mapping[str, float]
+def read_strategy(  # noqa: PLR0917 (a strategy's fields, as the config and the record hold them)
+    name: str,
+    allocation: float,
+    source: str,
+    filename: str,
+    parameters: Mapping[str, float],
+    rebalance: str | None = None,
 ) -> LoadedStrategy:
+    """Parse the file; its schedule is the config's `rebalance` override, else the file's settings."""
     symphony = read_symphony(source, filename=filename, parameters=dict(parameters) or None)
-    return LoadedStrategy(name, allocation, source, filename, dict(parameters), symphony)
+    schedule = (
+        schedule_from_settings(symphony.settings, filename)
+        if rebalance is None
+        else parse_schedule(rebalance, f"strategies.{name}.rebalance")
+    )
+    return LoadedStrategy(name, allocation, source, filename, dict(parameters), symphony, schedule, rebalance)
 
 
 def load_strategies(
@@ -111,12 +127,14 @@ def load_strategies(
                 hint="check the strategy's path",
                 where=str(spec.path),
             ) from err
-        strategy = read_strategy(spec.name, spec.allocation, source, str(spec.path), spec.parameters)
+        strategy = read_strategy(
+            spec.name, spec.allocation, source, str(spec.path), spec.parameters, spec.rebalance
+        )
         declared = {name for name, _ in strategy.symphony.parameters}
         own = {k: v for k, v in (overrides or {}).items() if k in declared}
         if own:
             strategy = read_strategy(
-                spec.name, spec.allocation, source, str(spec.path), {**spec.parameters, **own}
+                spec.name, spec.allocation, source, str(spec.path), {**spec.parameters, **own}, spec.rebalance
             )
         loaded.append(strategy)
     return loaded
@@ -126,7 +144,12 @@ def strategies_from_record(items: Sequence[Mapping[str, Any]]) -> list[LoadedStr
     """The strategies a run recorded (their sources as they were), for replay."""
     return [
         read_strategy(
-            str(i["name"]), float(i["allocation"]), str(i["source"]), str(i["filename"]), i["parameters"]
+            str(i["name"]),
+            float(i["allocation"]),
+            str(i["source"]),
+            str(i["filename"]),
+            i["parameters"],
+            i.get("rebalance"),
         )
         for i in items
     ]

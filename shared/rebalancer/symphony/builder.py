@@ -66,6 +66,11 @@ def build_symphony(
             hint=_DEFSYMPHONY_EXAMPLE,
         )
     top = forms[0]
+    if isinstance(top, Atom) and top.kind == "symbol" and top.text == "defsymphony":
+        # Some public files leave out the outer brackets (converters of Composer's JSON write
+        # `defsymphony "Name" {...} (weight-equal [...])`): read it as the bracketed form.
+        top = Seq("list", tuple(forms), top.offset, top.source)
+        forms = [top]
     if not (isinstance(top, Seq) and top.head == "defsymphony"):
         raise error_at(
             top,
@@ -92,7 +97,12 @@ def build_symphony(
         )
     name = _string(args[0], "the symphony name")
     settings = read_settings(settings_form, parameters or {}, top.loc)
-    root = NodeBuilder(dict(settings.parameters)).node(body[0])
+    builder = NodeBuilder(dict(settings.parameters))
+    if is_child_list(body[0]):  # a body written as a child list: its nodes share equally
+        nodes = builder.children(top, body, "the symphony's body")
+        root = nodes[0] if len(nodes) == 1 else WeightEqual(nodes, loc=body[0].loc)
+    else:
+        root = builder.node(body[0])
     return Symphony(name, settings.pairs, root, settings.parameters, source=source)
 
 

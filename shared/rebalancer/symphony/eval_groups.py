@@ -11,18 +11,18 @@ name, else `kind[index]`), then by position in the list; the same rule holds for
     >>> import numpy as np
     >>> metrics = np.array([[1.0, 3.0, 3.0]])
     >>> present = np.ones((1, 3), dtype=bool)
-    >>> selected, defined, rank = rank_select(metrics, present, ("C", "B", "A"), 1, top=True)
-    >>> selected.tolist(), rank.tolist()
-    ([[False, False, True]], [[2, 1, 0]])
+    >>> selected, defined = rank_select(metrics, present, ("C", "B", "A"), 1, top=True)
+    >>> selected.tolist(), row_order(metrics[0], present[0], ("C", "B", "A"), top=True)
+    ([[False, False, True]], [2, 1, 0])
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable, Sequence
 
 import numpy as np
-import numpy.typing as npt
 
 from rebalancer.symphony.eval_types import Alloc, BoolArray, FloatArray
 from rebalancer.symphony.indicators import runs
@@ -36,24 +36,52 @@ def tie_ranks(names: Sequence[str]) -> FloatArray:
     return ranks
 
 
+def _sort_keys(metrics: FloatArray, present: BoolArray, top: bool) -> FloatArray:
+    """Smaller is better; absent candidates are NaN (sorted last; a present NaN leaves the row undefined)."""
+    return np.where(present, -metrics if top else metrics, np.nan)
+
+
 def rank_select(
     metrics: FloatArray, present: BoolArray, names: Sequence[str], count: int, *, top: bool
-) -> tuple[BoolArray, BoolArray, npt.NDArray[np.intp]]:
+) -> tuple[BoolArray, BoolArray]:
     """Per row, select the `count` present candidates with the highest (top) or lowest metric.
 
-    Returns (selected T x C, defined T, rank T x C with 0 = best); a row is undefined when a present
-    candidate's metric is NaN or nothing is present. When fewer than `count` are present, all present
-    ones are selected.
+    Returns (selected T x C, defined T); a row is undefined when a present candidate's metric is NaN or
+    nothing is present. When fewer than `count` are present, all present ones are selected.
+
+    No full sort: the k-th best key of each row (np.partition) splits the candidates into those strictly
+    better (all selected) and those equal to it, which are taken in tie order until k are selected.
     """
     rows, cols = metrics.shape
-    key = np.where(present, -metrics if top else metrics, 0.0)
-    names_key = np.broadcast_to(tie_ranks(names), (rows, cols))
-    order = np.lexsort((names_key, key, ~present), axis=-1)
-    position = np.empty_like(order)
-    np.put_along_axis(position, order, np.broadcast_to(np.arange(cols), (rows, cols)), axis=1)
-    selected = present & (position < count)
+    by_name = np.argsort(tie_ranks(names), kind="stable")
+    key = _sort_keys(metrics, present, top)[:, by_name]  # columns in tie order
+    kth = min(count, cols) - 1
+    threshold = np.partition(key, kth, axis=1)[:, kth : kth + 1]
+    with np.errstate(invalid="ignore"):
+        better = key < threshold
+        tied = key == threshold
+    room = count - better.sum(axis=1, keepdims=True)
+    chosen = better | (tied & (np.cumsum(tied, axis=1) <= room))
+    # Fewer than k defined keys: every present candidate (the row is undefined if one has a NaN metric).
+    chosen = np.where(np.isnan(threshold), present[:, by_name], chosen)
+    selected = np.empty((rows, cols), dtype=bool)
+    selected[:, by_name] = chosen
+    selected &= present
     unranked = np.asarray((present & np.isnan(metrics)).any(axis=1), dtype=bool)
-    return selected, ~unranked & np.asarray(present.any(axis=1), dtype=bool), position
+    return selected, ~unranked & np.asarray(present.any(axis=1), dtype=bool)
+
+
+def row_order(metrics: FloatArray, present: BoolArray, names: Sequence[str], *, top: bool) -> list[int]:
+    """The candidates of one row, best first (the order rank_select selects in): by metric, then tie
+    order; absent ones last."""
+    key = _sort_keys(metrics[None, :], present[None, :], top)[0].tolist()
+    ties = tie_ranks(names).tolist()
+
+    def position(i: int) -> tuple[bool, float, float]:
+        absent = math.isnan(key[i])
+        return absent, 0.0 if absent else key[i], ties[i]
+
+    return sorted(range(len(names)), key=position)
 
 
 def simulated_returns(alloc: Alloc, asset_returns: Callable[[str], FloatArray]) -> FloatArray:

@@ -78,14 +78,13 @@ class ConditionResult:
 @dataclass(frozen=True, eq=False)
 class Selection:
     """A filter on every session: candidate names and metrics (T x C), which were present and selected,
-    and each candidate's rank (0 = best; absent candidates rank last)."""
+    (eval_groups.row_order gives one row's ranking)."""
 
     candidates: ItemList
     metrics: FloatArray
     present: BoolArray
     selected: BoolArray
     defined: BoolArray
-    rank: npt.NDArray[np.intp]
 
     @property
     def names(self) -> tuple[str, ...]:

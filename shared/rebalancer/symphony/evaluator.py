@@ -209,9 +209,9 @@ class Evaluator:
             if node.count < 1:
                 raise StrategyError("a filter must select at least 1", code="filter-count", where=_at(node))
             top = node.select == "top"
-            selected, ranked, rank = rank_select(metrics, present, names, node.count, top=top)
+            selected, ranked = rank_select(metrics, present, names, node.count, top=top)
             defined = candidates.defined & ranked
-            self.selections[node] = Selection(candidates, metrics, present, selected, defined, rank)
+            self.selections[node] = Selection(candidates, metrics, present, selected, defined)
         return self.selections[node]
 
     def _present(self, item: Item) -> BoolArray:

@@ -21,9 +21,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
 from rebalancer.market.history import DateLike, PriceHistory
+from rebalancer.symphony.eval_groups import row_order
 from rebalancer.symphony.eval_types import Item, kind_of
 from rebalancer.symphony.evaluator import Evaluator, evaluate_with
 from rebalancer.symphony.nodes import (
@@ -168,8 +167,8 @@ class _Walker:
         if not sel.defined[self.row]:
             self.steps.append(TraceStep(path, "filter", description, values, "undefined"))
             return []
-        order = np.argsort(sel.rank[self.row], kind="stable")
-        chosen = [sel.candidates.items[i] for i in order.tolist() if sel.selected[self.row, i]]
+        order = row_order(sel.metrics[self.row], present, names, top=node.select == "top")
+        chosen = [sel.candidates.items[i] for i in order if sel.selected[self.row, i]]
         # Selected items, best first.
         self.steps.append(TraceStep(path, "filter", description, values, [it.name for it in chosen]))
         return chosen

@@ -59,7 +59,7 @@ def run_sessions(
         return _run_sparse(sessions, options)
     if method == "dense":
         return _run_dense(sessions, options)
-    if options.rebalance.kind != "threshold" and (method == "linear" or not wide):
+    if options.schedule.kind != "threshold" and (method == "linear" or not wide):
         return run_linear(sessions, options, stepwise)
     return stepwise(sessions, options)
 

@@ -13,14 +13,18 @@ from typing import Literal
 
 from rebalancer.errors import ConfigError
 from rebalancer.portfolio.plan_model import PlanOptions
+from rebalancer.strategies.schedule import Schedule
 
 Execution = Literal["close", "open"]
-RebalanceKind = Literal["daily", "weekly", "monthly", "threshold"]
+RebalanceKind = Literal["daily", "weekly", "monthly", "quarterly", "yearly", "none", "threshold"]
+CALENDAR_KINDS = ("daily", "weekly", "monthly", "quarterly", "yearly", "none")
 
 
 @dataclass(frozen=True)
 class Rebalance:
-    """When the backtest trades: every session, the first session of a week or month, or on drift."""
+    """When the backtest trades: every session, the first session of a week, month, quarter or year,
+    only the first session (none), or on drift (threshold). Composer's semantics:
+    rebalancer.strategies.schedule and docs/rebalancing.md."""
 
     kind: RebalanceKind = "daily"
     threshold: float = 0.0
@@ -28,11 +32,18 @@ class Rebalance:
     def __str__(self) -> str:
         return f"threshold:{self.threshold:g}" if self.kind == "threshold" else self.kind
 
+    @classmethod
+    def from_schedule(cls, schedule: Schedule) -> Rebalance:
+        if schedule.threshold is not None:
+            return cls("threshold", schedule.threshold)
+        return cls(schedule.frequency)
+
 
 def parse_rebalance(text: str) -> Rebalance:
-    """`daily`, `weekly`, `monthly` or `threshold:X` (X a weight fraction, e.g. 0.05)."""
+    """`daily`, `weekly`, `monthly`, `quarterly`, `yearly`, `none` or `threshold:X` (X a weight
+    fraction, e.g. 0.05)."""
     spec = text.strip().lower()
-    if spec in ("daily", "weekly", "monthly"):
+    if spec in CALENDAR_KINDS:
         return Rebalance(spec)  # type: ignore[arg-type]
     if spec.startswith("threshold:"):
         raw = spec.split(":", 1)[1]
@@ -51,7 +62,7 @@ def parse_rebalance(text: str) -> Rebalance:
     raise ConfigError(
         f"unknown rebalance schedule {text!r}",
         code="bad-rebalance",
-        hint="use daily, weekly, monthly or threshold:X",
+        hint="use daily, weekly, monthly, quarterly, yearly, none or threshold:X",
         where="--rebalance",
     )
 
@@ -81,7 +92,8 @@ class BacktestOptions:
     execution: Execution = "close"
     slippage_bps: float = 0.0
     fee_bps: float = 0.0
-    rebalance: Rebalance = field(default_factory=Rebalance)
+    # None: each strategy follows its own file's settings; a value overrides them all.
+    rebalance: Rebalance | None = None
     cash_buffer: float = field(default_factory=_default_cash_buffer)
     min_order_notional: float = field(default_factory=_default_min_order)
     initial_equity: float = 100_000.0
@@ -106,12 +118,17 @@ class BacktestOptions:
         if self.start and self.end and self.start > self.end:
             raise ConfigError("start is after end", code="bad-range", hint="swap --start and --end")
 
+    @property
+    def schedule(self) -> Rebalance:
+        """The schedule one simulation follows (daily when none was set)."""
+        return self.rebalance if self.rebalance is not None else Rebalance()
+
     def to_dict(self) -> dict[str, object]:
         return {
             "execution": self.execution,
             "slippage_bps": self.slippage_bps,
             "fee_bps": self.fee_bps,
-            "rebalance": str(self.rebalance),
+            "rebalance": "per strategy" if self.rebalance is None else str(self.rebalance),
             "cash_buffer": self.cash_buffer,
             "min_order_notional": self.min_order_notional,
             "initial_equity": self.initial_equity,

@@ -30,7 +30,14 @@ from rebalancer_research.backtest.attribution import COSTS, UNATTRIBUTED, contri
 from rebalancer_research.backtest.metrics import performance
 from rebalancer_research.backtest.options import BacktestOptions
 from rebalancer_research.backtest.simulate import BacktestResult, simulate, simulation_window
+from rebalancer_research.backtest.sleeves import (
+    schedule_of,
+    simulate_sleeves,
+    sleeve_contributions,
+    trade_sessions,
+)
 from rebalancer_research.backtest.summary import BenchmarkCurve, benchmark_curve, summarize
+from rebalancer_research.market.coverage import data_coverage
 
 _STANDALONE_KEYS = ("total_return", "annualized_return", "volatility", "sharpe", "max_drawdown")
 
@@ -88,16 +95,28 @@ def run_backtest(
     """Backtest the allocation-weighted portfolio of `strategies` over `history`."""
     per_strategy = evaluate_all(strategies, history)
     combined = combined_weights(strategies, per_strategy)
-    result = simulate(combined, history, options)
+    allocations = {s.name: s.allocation for s in strategies}
+    schedules = {
+        s.name: schedule_of(s.symphony, options.rebalance, str(s.path or s.name)) for s in strategies
+    }
+    sleeves: dict[str, BacktestResult] = {}
+    if len(set(schedules.values())) <= 1:
+        shared = next(iter(schedules.values()), options.schedule)
+        result = simulate(combined, history, dataclasses.replace(options, rebalance=shared))
+        shares = contributions(result, per_strategy, allocations)
+    else:
+        result, sleeves = simulate_sleeves(per_strategy, allocations, schedules, history, options)
+        shares = sleeve_contributions(sleeves, options.initial_equity)
     curve = None
     if benchmark:
         curve = benchmark_curve(history, benchmark, result.dates, options.initial_equity)
-    shares = contributions(result, per_strategy, {s.name: s.allocation for s in strategies})
     # Each strategy alone over the same sessions as the portfolio, for comparison.
-    alone = dataclasses.replace(options, start=day_to_date(result.dates[0]))
+    start = dataclasses.replace(options, start=day_to_date(result.dates[0]))
     info = {
         item.name: {
             "allocation": item.allocation,
+            "rebalance": str(schedules[item.name]),
+            "sessions_traded": trade_sessions(sleeves[item.name]) if item.name in sleeves else None,
             "title": item.symphony.name,
             "file": item.filename,
             "parameters": dict(item.symphony.parameters),
@@ -105,11 +124,16 @@ def run_backtest(
             "first_session_alone": str(
                 history.dates[simulation_window(per_strategy[item.name], history, options)[0]]
             ),
-            "standalone": _standalone(per_strategy[item.name], history, alone),
+            "standalone": _standalone(
+                per_strategy[item.name], history, dataclasses.replace(start, rebalance=schedules[item.name])
+            ),
         }
         for item in strategies
     }
     document = summarize(result, benchmark=curve, strategies=info)
+    document["sessions_traded"] = trade_sessions(result)
+    # Which symbol's late start decides the first session, and gaps the prices were filled over.
+    document["data_coverage"] = data_coverage(history, set(combined.symbols)).to_dict()
     document["contribution_costs"] = shares[COSTS]
     document["contribution_unattributed"] = shares.get(UNATTRIBUTED, 0.0)
     return BacktestRun(per_strategy, combined, result, curve, document)

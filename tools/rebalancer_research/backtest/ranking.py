@@ -13,6 +13,7 @@ no volatility) ranks last; ties keep the input order (grid order, or the files' 
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 from collections.abc import Mapping, Sequence
@@ -30,6 +31,7 @@ from rebalancer_research.backtest.metrics import performance
 from rebalancer_research.backtest.options import BacktestOptions
 from rebalancer_research.backtest.pipeline import streamed_weights
 from rebalancer_research.backtest.simulate import simulate
+from rebalancer_research.backtest.sleeves import schedule_of
 from rebalancer_research.backtest.walkforward import METRICS, Params, grid_points
 from rebalancer_research.fanout import FanOutSettings, TaskFailure, fan_out
 
@@ -75,8 +77,17 @@ class Ranking:
 def _backtest_point(
     specs: Sequence[StrategySpec], options: BacktestOptions, history: PriceHistory, params: Params
 ) -> Candidate:
-    weights = streamed_weights(load_strategies(specs, params), history)
-    return _candidate(" ".join(f"{k}={v:g}" for k, v in params.items()), params, weights, history, options)
+    strategies = load_strategies(specs, params)
+    weights = streamed_weights(strategies, history)
+    own = options if len(strategies) != 1 else _own_schedule(strategies[0].symphony, options)
+    return _candidate(" ".join(f"{k}={v:g}" for k, v in params.items()), params, weights, history, own)
+
+
+def _own_schedule(symphony: Any, options: BacktestOptions) -> BacktestOptions:
+    """Without --rebalance, a symphony trades on its own file's schedule (docs/rebalancing.md)."""
+    if options.rebalance is not None:
+        return options
+    return dataclasses.replace(options, rebalance=schedule_of(symphony, None))
 
 
 def _backtest_file(options: BacktestOptions, history: PriceHistory, path: Path) -> Candidate:
@@ -90,7 +101,7 @@ def _backtest_file(options: BacktestOptions, history: PriceHistory, path: Path) 
             code="data-missing",
             hint="add SYMBOL.csv files for these symbols to --data",
         )
-    return _candidate(path.stem, {}, evaluate(symphony, history), history, options)
+    return _candidate(path.stem, {}, evaluate(symphony, history), history, _own_schedule(symphony, options))
 
 
 def _candidate(

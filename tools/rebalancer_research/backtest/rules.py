@@ -72,7 +72,7 @@ class Trader:
         slip, fee = options.slippage_bps * 1e-4, options.fee_bps * 1e-4
         self.invested = 1.0 - options.cash_buffer
         self.minimum = options.min_order_notional
-        self.threshold = options.rebalance.threshold if options.rebalance.kind == "threshold" else None
+        self.threshold = options.schedule.threshold if options.schedule.kind == "threshold" else None
         self.sell_rate = (1.0 - slip) * (1.0 - fee)
         self.buy_rate = (1.0 + slip) * (1.0 + fee)
 

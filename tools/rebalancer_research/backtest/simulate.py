@@ -105,15 +105,21 @@ def simulation_window(
 
 
 def calendar_rows(dates: DateArray, rebalance: Rebalance) -> BoolArray:
-    """Rows on which a calendar schedule may trade (threshold and daily: every row)."""
+    """Rows on which a calendar schedule may trade: the first session of each period, as
+    rebalancer.strategies.schedule.calendar_due decides live (threshold and daily: every row; none:
+    the first row only, the initial investment)."""
     if rebalance.kind in ("daily", "threshold") or len(dates) == 0:
         return np.ones(len(dates), dtype=np.bool_)
+    first = np.zeros(len(dates), dtype=np.bool_)
+    first[0] = True
+    if rebalance.kind == "none":
+        return first
     if rebalance.kind == "weekly":
         # Monday-based week number: 1970-01-01 was a Thursday, so shift by 3 days.
         period = (dates.astype("datetime64[D]").astype(np.int64) + 3) // 7
     else:
-        period = dates.astype("datetime64[M]").astype(np.int64)
-    first = np.ones(len(dates), dtype=np.bool_)
+        months = dates.astype("datetime64[M]").astype(np.int64)
+        period = {"monthly": months, "quarterly": months // 3, "yearly": months // 12}[rebalance.kind]
     first[1:] = period[1:] != period[:-1]
     return first
 
@@ -198,7 +204,7 @@ def simulate(weights: WeightsLike, history: PriceHistory, options: BacktestOptio
     lag = 1 if options.execution == "open" else 0
     # Decision row in force on each day (in open mode: the previous day's decision).
     decision = np.arange(len(dates)) - lag
-    tradable = _valid_rows(w) & calendar_rows(dates, options.rebalance)
+    tradable = _valid_rows(w) & calendar_rows(dates, options.schedule)
     may_trade = np.zeros(len(dates), dtype=np.bool_)
     may_trade[lag:] = tradable[: len(dates) - lag]
     if lag == 0 and np.isfinite(w).all():

@@ -33,6 +33,7 @@ from rebalancer_research.backtest.metrics import daily_returns, performance
 from rebalancer_research.backtest.options import BacktestOptions
 from rebalancer_research.backtest.pipeline import streamed_weights
 from rebalancer_research.backtest.simulate import simulate, simulation_window
+from rebalancer_research.backtest.sleeves import schedule_of
 from rebalancer_research.fanout import FanOutSettings, TaskFailure, fan_out
 
 METRICS = ("sharpe", "sortino", "calmar", "total_return", "annualized_return", "max_drawdown")
@@ -170,6 +171,21 @@ def _stitched(
     }
 
 
+def _with_file_schedule(specs: Sequence[StrategySpec], options: BacktestOptions) -> BacktestOptions:
+    """Without --rebalance, the strategies' own schedule (walk-forward simulates them combined, so
+    they must share one; docs/rebalancing.md)."""
+    if options.rebalance is not None:
+        return options
+    schedules = {schedule_of(s.symphony, None, str(s.path)) for s in load_strategies(specs)}
+    if len(schedules) > 1:
+        raise ConfigError(
+            f"the strategies rebalance on different schedules ({', '.join(sorted(map(str, schedules)))})",
+            code="walkforward-schedules",
+            hint="pass --rebalance to use one schedule for all, or walk forward one strategy at a time",
+        )
+    return dataclasses.replace(options, rebalance=next(iter(schedules), None))
+
+
 def walk_forward(
     specs: Sequence[StrategySpec],
     history: PriceHistory,
@@ -180,6 +196,7 @@ def walk_forward(
     progress: bool = False,
 ) -> dict[str, Any]:
     """The walk-forward report (JSON-able): per window the chosen point, in- and out-of-sample metrics."""
+    options = _with_file_schedule(specs, options)
     fan = FanOutSettings(scheduler=settings.scheduler, workers=settings.jobs, progress=progress)
     evaluated = fan_out(functools.partial(_evaluate_point, tuple(specs)), grid_points(grid), history, fan)
     failures = [{"params": r.item, "error": r.error} for r in evaluated if isinstance(r, TaskFailure)]

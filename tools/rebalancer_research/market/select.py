@@ -10,6 +10,7 @@ being simulated on made-up prices.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from rebalancer.market.history import PriceHistory
 from rebalancer.strategies import LoadedStrategy, check_symbols_known, known_in, needed_symbols
 
 SYNTHETIC = "synthetic market, seed 7"
+ALPACA = "alpaca"  # --data alpaca: Alpaca's market data API, cached on disk
 
 
 def check_market_symbols(
@@ -58,9 +60,18 @@ def market_for(
     *,
     benchmark: str | None = None,
     benchmark_flag: str = "--benchmark",
+    end: dt.date | None = None,
 ) -> tuple[PriceHistory, str]:
     """Prices for every symbol the strategies (and the benchmark) need, and where they came from;
-    every symbol checked first (check_market_symbols)."""
+    every symbol checked first (check_market_symbols). `alpaca`: Alpaca's market data through the disk
+    cache (market/alpaca_cache.py; bars up to `end`, default yesterday), which names any symbol it
+    has no bars for."""
+    if str(data_dir) == ALPACA:
+        from rebalancer_research.market.alpaca_cache import load_alpaca
+
+        last = end or dt.date.today() - dt.timedelta(days=1)  # the CLI's clock: the last closed session
+        symbols = sorted(needed_symbols(strategies, benchmark))
+        return load_alpaca(symbols, start=None, end=last), "Alpaca market data (disk cache)"
     check_market_symbols(strategies, data_dir, benchmark=benchmark, benchmark_flag=benchmark_flag)
     symbols = sorted(needed_symbols(strategies, benchmark))
     if data_dir is not None:

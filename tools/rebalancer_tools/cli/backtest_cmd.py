@@ -46,14 +46,23 @@ def _common(parser: argparse.ArgumentParser) -> None:
         help="repeatable; fractions summing to 1, or percentages to 100",
     )
     parser.add_argument(
-        "--data", metavar="DIR", help="folder of SYMBOL.csv files (default: synthetic market)"
+        "--data",
+        metavar="DIR",
+        help="folder of SYMBOL.csv files, or 'alpaca' (Alpaca market data cached in "
+        "$REBALANCER_BARS_CACHE, default .rebalancer/bars; keys from APCA_API_KEY_ID/APCA_API_SECRET_KEY) "
+        "(default: synthetic market)",
     )
     parser.add_argument("--start", type=_date, help="first session (YYYY-MM-DD)")
     parser.add_argument("--end", type=_date, help="last session (YYYY-MM-DD)")
     parser.add_argument("--execution", choices=("close", "open"), default="close")
     parser.add_argument("--slippage-bps", type=float, default=0.0)
     parser.add_argument("--fee-bps", type=float, default=0.0)
-    parser.add_argument("--rebalance", default="daily", help="daily, weekly, monthly or threshold:X")
+    parser.add_argument(
+        "--rebalance",
+        default=None,
+        help="override every strategy's own :rebalance-frequency / :rebalance-threshold: "
+        "daily, weekly, monthly, quarterly, yearly, none or threshold:X (default: each file's setting)",
+    )
     parser.add_argument(
         "--cash-buffer", type=float, default=buffer, help=f"as the live planner (default {buffer})"
     )
@@ -91,7 +100,7 @@ def _options(args: argparse.Namespace) -> BacktestOptions:
         execution=args.execution,
         slippage_bps=args.slippage_bps,
         fee_bps=args.fee_bps,
-        rebalance=parse_rebalance(args.rebalance),
+        rebalance=None if args.rebalance is None else parse_rebalance(args.rebalance),
         cash_buffer=args.cash_buffer,
         min_order_notional=args.min_order,
         initial_equity=args.initial_equity,
@@ -104,7 +113,7 @@ def run_backtest_command(args: argparse.Namespace) -> int:
     options = _options(args)
     benchmark = None if args.benchmark.lower() == "none" else args.benchmark.upper()
     strategies = load_strategies(specs_from_arguments(args.strategy, args.allocation))
-    history, _ = market_for(strategies, args.data, benchmark=benchmark)
+    history, _ = market_for(strategies, args.data, benchmark=benchmark, end=args.end)
     run = run_backtest(strategies, history, options, benchmark=benchmark)
     passed = True
     if args.check_bias:
@@ -148,7 +157,7 @@ def run_walkforward_command(args: argparse.Namespace) -> int:
     grid = parse_grid(args.grid)
     strategies = load_strategies(specs)
     _check_declared(strategies, grid)
-    history, _ = market_for(strategies, args.data)
+    history, _ = market_for(strategies, args.data, end=getattr(args, "end", None))
     report = walk_forward(specs, history, grid, settings, _options(args), progress=not args.no_progress)
     print(json.dumps(report, indent=2) if args.format == "json" else walkforward_table(report))
     return 0

@@ -133,7 +133,32 @@ def _status(args: argparse.Namespace) -> int:
             f"consecutive failures {state.get('consecutive_failures', 0)}"
         )
         print(f"high-water mark: {state.get('high_water_mark') or 'not set'}")
+    for line in books_lines(runtime.store.load_books(names.env)):
+        print(line)
     return code
+
+
+def books_lines(doc: dict[str, Any] | None) -> list[str]:
+    """The per-strategy books as the last run left them (value at its prices; docs/rebalancing.md)."""
+    from rebalancer.portfolio.books import Books
+
+    if doc is None:
+        return ["strategy books: none saved yet (the first run opens them)"]
+    books = Books.from_dict(doc)
+    lines = [f"strategy books (as of {books.as_of}):"]
+    for name, book in sorted(books.books.items()):
+        last = book.last_rebalanced.isoformat() if book.last_rebalanced else "never"
+        value = "n/a" if book.last_value is None else f"{book.last_value:,.2f}"
+        pnl = ""
+        if book.last_value is not None and book.invested > 0:
+            pnl = f", P&L since inception {book.last_value - book.invested:+,.2f}"
+        lines.append(
+            f"  {name} (allocation {book.allocation}): value {value}{pnl}, cash {book.cash:,.2f}, "
+            f"last rebalanced {last}"
+        )
+        held = ", ".join(f"{s} {q.normalize():f}" for s, q in sorted(book.shares.items()))
+        lines.append(f"    holdings: {held or 'cash only'}")
+    return lines
 
 
 def _health(args: argparse.Namespace) -> int:

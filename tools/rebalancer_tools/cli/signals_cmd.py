@@ -82,7 +82,12 @@ def register(subparsers: Any) -> None:
         metavar="NAME=WEIGHT",
         help="a strategy's share of the portfolio; repeatable; fractions summing to 1 or percentages to 100",
     )
-    parser.add_argument("--data", metavar="DIR", help="a folder of SYMBOL.csv files (default: synthetic)")
+    parser.add_argument(
+        "--data",
+        metavar="DIR",
+        help="a folder of SYMBOL.csv files, or 'alpaca' (Alpaca market data, cached on disk; keys from "
+        "APCA_API_KEY_ID/APCA_API_SECRET_KEY) (default: synthetic)",
+    )
     parser.add_argument("--as-of", metavar="YYYY-MM-DD", help="the session to decide on (default: the last)")
     parser.add_argument("--format", choices=("table", "json"), default="table", help="output format")
     parser.set_defaults(func=run_signals)
@@ -91,7 +96,7 @@ def register(subparsers: Any) -> None:
 def run_signals(args: argparse.Namespace) -> int:
     strategies = load_strategies(specs_from_arguments(args.strategy, args.allocation))
     as_of = parse_date(args.as_of) if args.as_of else None
-    history, source = market_for(strategies, args.data)
+    history, source = market_for(strategies, args.data, end=as_of)
     signals = compute_signals(strategies, history, as_of, source=source)
     for note in signals.notes:
         print(note, file=sys.stderr)

@@ -1,4 +1,5 @@
 """`rebalancer symphony show FILE [--json] [--param NAME=VALUE ...]`: print a symphony's normalized tree.
+`rebalancer symphony check FILE...`: can these symphonies run here (symphony_check.py)?
 
     $ rebalancer symphony show nuclear            # a built-in name, or a path to a .clj file
     $ rebalancer symphony show my.clj --json --param overbought=81
@@ -34,6 +35,9 @@ def register(subparsers: Any) -> None:
         help="override a named parameter declared in the settings map (repeatable)",
     )
     show.set_defaults(func=run_show)
+    from rebalancer_tools.cli.symphony_check import register_check
+
+    register_check(commands)
 
 
 def parse_param_overrides(items: list[str]) -> dict[str, float]:

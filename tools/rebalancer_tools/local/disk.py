@@ -167,6 +167,12 @@ class DiskStore:
     def save_risk_state(self, env: str, state: JsonDict) -> None:
         _write_json(self.root / "risk" / f"{env}.json", state)
 
+    def load_books(self, env: str) -> JsonDict | None:
+        return _read_json(self.root / "books" / f"{env}.json")
+
+    def save_books(self, env: str, books: JsonDict) -> None:
+        _write_json(self.root / "books" / f"{env}.json", books)
+
     # -- records ------------------------------------------------------------------------------
 
     def _run_dir(self, run_id: str) -> Path:

@@ -33,6 +33,7 @@ class MemoryStore:
         self._leases: dict[RunKey, LeaseRecord] = {}
         self._ledger: dict[str, LedgerEntry] = {}
         self._risk: dict[str, JsonDict] = {}
+        self._books: dict[str, JsonDict] = {}
         self._records: dict[str, dict[str, bytes]] = {}
 
     # -- lease --------------------------------------------------------------------------------
@@ -82,6 +83,15 @@ class MemoryStore:
     def save_risk_state(self, env: str, state: JsonDict) -> None:
         with self._lock:
             self._risk[env] = copy.deepcopy(state)
+
+    def load_books(self, env: str) -> JsonDict | None:
+        with self._lock:
+            books = self._books.get(env)
+            return None if books is None else copy.deepcopy(books)
+
+    def save_books(self, env: str, books: JsonDict) -> None:
+        with self._lock:
+            self._books[env] = copy.deepcopy(books)
 
     # -- records ------------------------------------------------------------------------------
 
