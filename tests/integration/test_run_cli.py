@@ -66,3 +66,16 @@ def test_replay_of_an_unknown_run_is_a_clear_error(
 ) -> None:
     assert main(["replay", "paper-2026-01-05-open", "--records", str(tmp_path)]) == 2
     assert "record-missing" in capsys.readouterr().err
+
+
+def test_rerun_takes_the_days_run_late_but_never_repeats_a_finished_one(
+    tmp_path: Path, config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    records = str(tmp_path / "records")
+    late = ["--config", str(config), "--records", records, "--at", "2026-11-02T10:30"]
+    assert main(["run", *late]) == 1
+    assert "skipped-late" in capsys.readouterr().out
+    assert main(["rerun", *late]) == 0
+    assert ": completed" in capsys.readouterr().out
+    assert main(["rerun", *late]) == 0
+    assert "already finished (completed)" in capsys.readouterr().out

@@ -12,6 +12,7 @@ import pytest
 from rebalancer.config.loader import load_config_with_sources
 from rebalancer.run import RunSettings, RunStatus, run
 from rebalancer.run.config_bridge import settings_from_config
+from rebalancer.run.holds import account_key
 from rebalancer.state.base import RunKey
 from rebalancer_emulator import EmulatorConfig
 from rebalancer_tools.local.disk import DiskHaltFlag, DiskNotifier, DiskStore
@@ -86,19 +87,34 @@ def test_faults_on_order_submission_never_duplicate_an_order(tmp_path: Path) -> 
         assert max(per_leg.values()) == 1
 
 
-def test_non_fractionable_assets_trade_whole_shares_and_a_refusal_is_reported(tmp_path: Path) -> None:
+def test_non_fractionable_assets_trade_whole_shares_and_a_buying_power_refusal_is_re_sized(
+    tmp_path: Path,
+) -> None:
     settings = _settings(tmp_path)
     config = EmulatorConfig(non_fractionable=frozenset(_symbols(settings)))
     with emulator_session(at=AT, symbols=_symbols(settings), sessions=400, config=config) as session:
         session.emulator.faults.reject_orders(1, message="insufficient buying power", status=403)
         result = run(settings, _ports(session), session.now())
-        assert result.status is RunStatus.PARTIAL
-        refused = [o for o in result.outcomes if o.order is None]
-        assert len(refused) == 1
-        assert "insufficient buying power" in refused[0].error
+        assert [o for o in result.outcomes if o.order is None] == []
+        [note] = [w for w in result.warnings if "refused for buying power" in w]
+        assert "re-sized" in note
         placed = [o for o in result.outcomes if o.order is not None]
         assert placed
         assert all(o.qty is not None and o.qty == o.qty.to_integral_value() for o in placed)
+        ids = [o.client_order_id for o in session.emulator.state.orders]
+        assert len(ids) == len(set(ids))
+
+
+def test_a_refusal_that_persists_is_reported_partial(tmp_path: Path) -> None:
+    settings = _settings(tmp_path)
+    config = EmulatorConfig(non_fractionable=frozenset(_symbols(settings)))
+    with emulator_session(at=AT, symbols=_symbols(settings), sessions=400, config=config) as session:
+        session.emulator.faults.reject_orders(20, message="account is restricted", status=403)
+        result = run(settings, _ports(session), session.now())
+        assert result.status is RunStatus.PARTIAL
+        refused = [o for o in result.outcomes if o.order is None]
+        assert refused
+        assert all("account is restricted" in o.error for o in refused)
 
 
 @pytest.mark.parametrize("fault", ["missing", "stale"])
@@ -134,7 +150,9 @@ def test_a_killed_run_resumes_through_the_adapters_without_duplicates(tmp_path: 
         ports.on_step = crash
         with pytest.raises(Crash):
             run(settings, ports, session.now())
-        store.expire_lease(RunKey("paper", dt.date(2026, 11, 2), "market-open"))
+        key = RunKey("paper", dt.date(2026, 11, 2), "market-open")
+        store.expire_lease(key)
+        store.expire_lease(account_key(key))  # the account lock runs out with the run's lease
         result = run(settings, _ports(session, store), session.now())
         assert result.status is RunStatus.COMPLETED, result.report
         assert result.attempt == 2

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from rebalancer.broker.models import Account, AssetInfo, OrderSide, Position
 from rebalancer.portfolio.plan import PlanOptions, available_cash, plan_buys, plan_orders
 from rebalancer.run.client_ids import MAX_LENGTH, belongs_to_run, client_order_id
-from rebalancer.run.trade import cap_to_approved
+from rebalancer.run.resize import cap_to_approved
 from rebalancer.state.base import RunKey
 
 names = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_-]{0,31}", fullmatch=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import threading
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import replace
 from decimal import ROUND_DOWN, Decimal
 from pathlib import Path
@@ -26,8 +26,10 @@ from rebalancer.broker.models import (
 )
 from rebalancer.errors import BrokerError
 from rebalancer.market.history import PriceHistory
+from rebalancer.run.holds import account_key
 from rebalancer.run.ports import Ports
 from rebalancer.run.settings import ExecutionSettings, RunSettings
+from rebalancer.state.base import RunKey
 from rebalancer.strategies import StrategySpec
 from rebalancer_tools.local.memory import FixedClock, MemoryHaltFlag, MemoryNotifier, MemoryStore
 
@@ -66,9 +68,24 @@ class FakeTime:
 
 
 class FakeMarketData:
-    def __init__(self, history: PriceHistory) -> None:
+    """Bars from `history`; live prices from `live()` (default: the last close, as on a quiet open)."""
+
+    def __init__(
+        self, history: PriceHistory, live: Callable[[], Mapping[str, Decimal]] | None = None
+    ) -> None:
         self.history = history
+        self.live = live
         self.calls = 0
+        self.live_calls = 0
+
+    def latest_prices(self, symbols: Collection[str]) -> dict[str, Decimal]:
+        self.live_calls += 1
+        if self.live is None:
+            last = self.history.close[-1]
+            source = {s: Decimal(repr(float(last[i]))) for i, s in enumerate(self.history.symbols)}
+        else:
+            source = dict(self.live())
+        return {s: source[s] for s in symbols if s in source}
 
     def daily_history(self, symbols: Collection[str], start: dt.date, end: dt.date) -> PriceHistory:
         self.calls += 1
@@ -90,6 +107,8 @@ class FakeBroker:
         self.never_fill: set[str] = set()
         self.non_fractionable: set[str] = set()
         self.fill_after_polls = 0
+        self.partial_once: dict[str, Decimal] = {}  # symbol -> fraction its next order fills, then stalls
+        self.check_buying_power = True  # refuse a buy costing more than the cash not yet reserved
         self._polls: dict[str, int] = {}
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
@@ -99,7 +118,11 @@ class FakeBroker:
     def get_account(self) -> Account:
         equity = self.cash + sum((q * self.prices[s] for s, q in self.positions.items()), Decimal(0))
         reserved = sum(
-            (o.notional or Decimal(0) for o in self.orders.values() if o.status.is_open and o.side == "buy"),
+            (
+                o.notional or (o.qty or Decimal(0)) * self.prices[o.symbol]
+                for o in self.orders.values()
+                if o.status.is_open and o.side == "buy"
+            ),
             Decimal(0),
         )
         return Account("acct", "ACTIVE", self.cash, equity, self.cash - reserved, equity)
@@ -140,6 +163,10 @@ class FakeBroker:
                 raise BrokerError("insufficient buying power", code="order-rejected", status=403)
             if request.symbol in self.non_fractionable and request.notional is not None:
                 raise BrokerError("requested asset is not fractionable", code="order-rejected", status=422)
+            if request.side is OrderSide.BUY and self.check_buying_power:
+                cost = request.notional or (request.qty or Decimal(0)) * self.prices[request.symbol]
+                if cost > self.get_account().buying_power:
+                    raise BrokerError("insufficient buying power", code="order-rejected", status=403)
             order_id = f"o{next(self._ids)}"
             order = Order(
                 order_id,
@@ -162,7 +189,7 @@ class FakeBroker:
 
     def _fill(self, order_id: str) -> None:
         order = self.orders[order_id]
-        if order.symbol in self.never_fill or not order.status.is_open:
+        if order.symbol in self.never_fill or order.status is not OrderStatus.NEW:
             return
         price = self.prices[order.symbol]
         qty = (
@@ -170,11 +197,16 @@ class FakeBroker:
             if order.qty is not None
             else (order.notional / price).quantize(Decimal("1e-9"), ROUND_DOWN)
         )
+        status = OrderStatus.FILLED
+        fraction = self.partial_once.pop(order.symbol, None)
+        if fraction is not None:  # part fills now; the rest never does (until canceled)
+            qty = (qty * fraction).quantize(Decimal("1e-9"), ROUND_DOWN)
+            status = OrderStatus.PARTIALLY_FILLED
         sign = 1 if order.side is OrderSide.BUY else -1
         self.positions[order.symbol] = self.positions.get(order.symbol, Decimal(0)) + sign * qty
         self.cash -= sign * qty * price
         self.orders[order_id] = replace(
-            order, status=OrderStatus.FILLED, filled_qty=qty, filled_avg_price=price, filled_at=self.now
+            order, status=status, filled_qty=qty, filled_avg_price=price, filled_at=self.now
         )
 
     def get_order_by_client_id(self, client_order_id: str) -> Order | None:
@@ -241,7 +273,7 @@ def make_ports(broker: FakeBroker, history: PriceHistory, now: dt.datetime) -> t
     clock = FakeTime()
     ports = Ports(
         broker=broker,
-        market_data=FakeMarketData(history),
+        market_data=FakeMarketData(history, live=lambda: broker.prices),
         store=MemoryStore(),
         halt_flag=MemoryHaltFlag(),
         notifier=MemoryNotifier(),
@@ -250,3 +282,9 @@ def make_ports(broker: FakeBroker, history: PriceHistory, now: dt.datetime) -> t
         monotonic=clock.monotonic,
     )
     return ports, clock
+
+
+def expire_leases(store: MemoryStore, key: RunKey) -> None:
+    """Let the run's leases run out (as after a crash): its run lease and the account lock."""
+    store.expire_lease(key)
+    store.expire_lease(account_key(key))

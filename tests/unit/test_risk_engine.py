@@ -122,6 +122,18 @@ def test_order_above_the_notional_limit_is_denied() -> None:
     assert decision.codes == (RiskCode.ORDER_NOTIONAL_EXCEEDED,)
 
 
+def test_an_exit_or_reduction_above_the_notional_limit_is_approved_reduce_only() -> None:
+    """Regression: a position worth more than max_order_notional could not be sold at all."""
+    exit_all = PlannedOrder("A", OrderSide.SELL, qty=D(900), price=D(10), close_position=True, reason="exit")
+    plan = Plan(sells=(exit_all, sell("B", "800")), buys=(buy("C", "6000"),))
+    positions = [held("A", "900"), held("B", "900")]
+    decision = run(
+        plan, positions=positions, acct=account("20000"), limits=RiskLimits(max_order_notional=D(5000))
+    )
+    assert [o.symbol for o in decision.approved.sells] == ["A", "B"]
+    assert [(d.code, d.symbol) for d in decision.denials] == [(RiskCode.ORDER_NOTIONAL_EXCEEDED, "C")]
+
+
 def test_orders_beyond_the_count_limit_are_denied_sells_kept_first() -> None:
     plan = Plan(sells=(sell("A", "1"),), buys=(buy("B", "10"), buy("C", "10")))
     decision = run(plan, positions=[held("A", "5")], limits=RiskLimits(max_orders_per_run=2))

@@ -8,7 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from run_fakes import FakeBroker, et, make_ports, make_settings
+from run_fakes import FakeBroker, et, expire_leases, make_ports, make_settings
 
 from rebalancer.portfolio.books import Books
 from rebalancer.run import RunStatus, run
@@ -58,7 +58,7 @@ def _two_days(tmp_path: Path, crash_at: str | None) -> tuple[Books, FakeBroker]:
     if crash_at:
         with pytest.raises(Crash):
             run(settings, _ports(broker, store, DAY2, crash_at), et(DAY2))
-        store.expire_lease(RunKey("paper", dt.date.fromisoformat(DAY2), "open"))
+        expire_leases(store, RunKey("paper", dt.date.fromisoformat(DAY2), "open"))  # lease and lock
     second = run(settings, _ports(broker, store, DAY2), et(DAY2, "09:50"))
     assert second.status is RunStatus.COMPLETED, second.report
     return Books.from_dict(store.load_books("paper") or {}), broker

@@ -114,6 +114,30 @@ def test_the_old_owner_cannot_complete_after_a_takeover(store: Store) -> None:
     store.complete_lease(KEY, "b", "completed")
 
 
+def test_the_owner_renews_its_lease_and_a_released_lease_is_taken_at_once(store: Store) -> None:
+    store.acquire_lease(KEY, "a", T0, TTL)
+    store.extend_lease(KEY, "a", T0 + 3 * TTL)
+    assert store.acquire_lease(KEY, "b", T0 + 2 * TTL, TTL).status is LeaseStatus.HELD
+    store.extend_lease(KEY, "a", T0 + dt.timedelta(minutes=1))  # released
+    taken = store.acquire_lease(KEY, "b", T0 + dt.timedelta(minutes=1), TTL)
+    assert (taken.status, taken.owner) == (LeaseStatus.RESUMED, "b")
+    with pytest.raises(StateError) as err:
+        store.extend_lease(KEY, "a", T0 + 3 * TTL)
+    assert err.value.code == "lease-lost"
+
+
+def test_a_rerun_reopens_a_run_that_placed_nothing_but_never_a_completed_one(store: Store) -> None:
+    store.acquire_lease(KEY, "a", T0, TTL)
+    store.complete_lease(KEY, "a", "data-gate-failed")
+    plain = store.acquire_lease(KEY, "b", T0 + dt.timedelta(minutes=5), TTL)
+    assert plain.status is LeaseStatus.COMPLETED
+    rerun = store.acquire_lease(KEY, "b", T0 + dt.timedelta(minutes=5), TTL, reopen=True)
+    assert (rerun.status, rerun.attempt) == (LeaseStatus.RESUMED, 2)
+    store.complete_lease(KEY, "b", "completed")
+    again = store.acquire_lease(KEY, "c", T0 + dt.timedelta(minutes=9), TTL, reopen=True)
+    assert again.status is LeaseStatus.COMPLETED
+
+
 def test_completing_a_lease_nobody_took_fails(store: Store) -> None:
     with pytest.raises(StateError, match="lease"):
         store.complete_lease(KEY, "a", "completed")

@@ -22,9 +22,9 @@ from rebalancer.portfolio.plan_model import Plan, PlanOptions
 from rebalancer.portfolio.risk import RiskLimits, RiskState, TradingState, assess, limit_targets
 from rebalancer.run.client_ids import belongs_to_run, made_by_rebalancer
 from rebalancer.run.decide import decide
+from rebalancer.run.prices import decision_prices
 from rebalancer.run.record import RunRecorder
 from rebalancer.run.serialize import from_json, to_json
-from rebalancer.run.trade import decision_prices
 from rebalancer.state.base import RunKey, RunRecords
 from rebalancer.strategies import strategies_from_record
 
@@ -93,6 +93,8 @@ def _replay_plan(
     state = RiskState() if saved_state is None else RiskState.from_dict(saved_state)
     universe = recorder.get_json("universe.json")
     prices = decision_prices(history, positions)
+    if recorder.has("prices.json"):  # the run sized its orders from the live prices it recorded
+        prices = {s: Decimal(str(p)) for s, p in recorder.get_json("prices.json")["live"].items()}
     kept = [
         o
         for o in open_orders

@@ -158,11 +158,22 @@ class AlpacaBroker:
     def submit_order(self, request: OrderRequest) -> Order:
         """Post a market DAY order once; resolve every unclear outcome by client_order_id."""
         last_error: BrokerError | None = None
+        ambiguous = False  # an earlier attempt may have reached the broker
         for _ in range(self._submit_attempts):
             try:
                 return to_order(self.policy.once(f"submit {_describe(request)}", lambda: self._post(request)))
             except BrokerError as err:
                 last_error = err
+                if not _maybe_accepted(err) and ambiguous:
+                    # The re-post was refused, but the first POST may still be processed and fill:
+                    # not a settled refusal. The run looks the id up again later (never posts blindly).
+                    raise BrokerError(
+                        f"{err.message} (after an unanswered attempt that may still arrive)",
+                        code="submit-ambiguous",
+                        hint="the run looks the order up again before it reports",
+                        status=err.status,
+                        broker_code=err.broker_code,
+                    ) from None
                 if not _maybe_accepted(err):
                     raise OrderRejected(
                         err.message,
@@ -171,6 +182,7 @@ class AlpacaBroker:
                         status=err.status,
                         broker_code=err.broker_code,
                     ) from None
+            ambiguous = True
             existing = self.get_order_by_client_id(request.client_order_id)
             if existing is not None:
                 return existing

@@ -11,7 +11,9 @@ previous page's token); each page is retried on 429, 5xx and timeouts.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Collection, Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -83,6 +85,22 @@ class AlpacaMarketData:
                 hint=f"check the symbols exist and trade on the '{self.feed}' feed",
             )
         return bars_to_history(wanted, bars)
+
+    def latest_prices(self, symbols: Collection[str]) -> dict[str, Decimal]:
+        """The latest trade of each symbol on the feed, one request; symbols without one are left out."""
+        wanted = sorted(set(symbols))
+        if not wanted:
+            return {}
+        params = {"symbols": ",".join(wanted), "feed": self.feed}
+        response: dict[str, Any] = self.policy.read(
+            "fetch latest trades", lambda: self.client.get("/stocks/trades/latest", params)
+        )
+        prices = {}
+        for symbol, trade in (response.get("trades") or {}).items():
+            price = trade.get("p") if isinstance(trade, Mapping) else None
+            if symbol in wanted and isinstance(price, int | float) and math.isfinite(price) and price > 0:
+                prices[symbol] = Decimal(repr(float(price)))
+        return prices
 
     def _fetch_all_pages(self, symbols: Sequence[str], start: dt.date, end: dt.date) -> dict[str, list[Any]]:
         params = self._request_params(symbols, start, end)

@@ -66,6 +66,8 @@ class RebalanceEvent(_Event):
     attempt: int = Field(default=1, ge=1, le=1000)
     schedule_arn: str | None = Field(default=None, pattern=ARN_PATTERN)
     dry_run: bool = False
+    # An operator's retry of today's run after a failure without orders (docs/runbook.md, "Rerun").
+    rerun: bool = False
 
     @model_validator(mode="after")
     def _schedule_has_its_time(self) -> RebalanceEvent:
@@ -73,6 +75,8 @@ class RebalanceEvent(_Event):
             raise ValueError("a scheduled event must carry scheduled_time (<aws.scheduler.scheduled-time>)")
         if self.source == "schedule" and self.dry_run:
             raise ValueError("a scheduled event cannot be a dry run")
+        if self.source == "schedule" and self.rerun:
+            raise ValueError("a scheduled event cannot be a rerun (an operator invokes one by hand)")
         return self
 
 

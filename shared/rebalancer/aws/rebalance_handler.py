@@ -13,6 +13,7 @@ an error, the alarm fires and the on-failure destination publishes the event to 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from rebalancer.aws.events import check_scheduled_time, parse_rebalance_event
@@ -21,7 +22,7 @@ from rebalancer.aws.wiring import StackRuntime
 from rebalancer.errors import RebalancerError, StateError
 
 # Outcomes that read no account or bars in this invocation: their inputs record (if any) is older.
-_NO_NEW_INPUTS = frozenset({"duplicate", "no-session", "skipped-late", "halted"})
+_NO_NEW_INPUTS = frozenset({"duplicate", "no-session", "skipped-late", "halted", "account-busy"})
 
 
 def alert_failure(runtime: StackRuntime, tel: Telemetry, what: str, err: RebalancerError) -> dict[str, Any]:
@@ -36,6 +37,14 @@ def alert_failure(runtime: StackRuntime, tel: Telemetry, what: str, err: Rebalan
         tel.logger.error("the failure alert could not be sent", extra={"error": notify_err.to_dict()})
         raise notify_err from err  # a Lambda error: the alarm and the on-failure destination take over
     return {"status": "failed", "error": err.to_dict()}
+
+
+def remaining_seconds(context: Any) -> Callable[[], float] | None:
+    """The Lambda context's time left, which bounds and renews the run's leases (run/holds.py)."""
+    millis = getattr(context, "get_remaining_time_in_millis", None)
+    if not callable(millis):
+        return None
+    return lambda: float(millis()) / 1000.0
 
 
 def handle_rebalance(event: Any, context: Any, runtime: StackRuntime, tel: Telemetry) -> dict[str, Any]:
@@ -53,6 +62,7 @@ def handle_rebalance(event: Any, context: Any, runtime: StackRuntime, tel: Telem
     try:
         settings = runtime.settings()
         ports = runtime.ports(owner=getattr(context, "aws_request_id", ""))
+        ports.remaining_s = remaining_seconds(context)
         now = ports.clock.now()
     except RebalancerError as err:
         return alert_failure(runtime, tel, "the run could not start", err)
@@ -65,7 +75,9 @@ def handle_rebalance(event: Any, context: Any, runtime: StackRuntime, tel: Telem
     tel.logger.set_correlation_id(run_id)
     tel.logger.info("run starting", extra={"scheduled_time": str(ev.scheduled_time), "dry_run": ev.dry_run})
     try:
-        result = run(settings, ports, now, scheduled_at=ev.scheduled_time, plan_only=ev.dry_run)
+        result = run(
+            settings, ports, now, scheduled_at=ev.scheduled_time, plan_only=ev.dry_run, rerun=ev.rerun
+        )
     except RebalancerError as err:
         return alert_failure(runtime, tel, f"run {run_id} stopped", err)
     add_run_metrics(tel.metrics, result, time.monotonic() - started)

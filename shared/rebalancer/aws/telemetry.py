@@ -27,6 +27,7 @@ _STATUS_METRIC = {
     "partial": m.RUNS_COMPLETED,
     "skipped-late": m.RUNS_SKIPPED,
     "halted": m.RUNS_SKIPPED,
+    "account-busy": m.RUNS_SKIPPED,  # another slot's run held the account lock: nothing traded
     "data-gate-failed": m.RUNS_FAILED,
     "failed": m.RUNS_FAILED,
 }

@@ -100,6 +100,10 @@ class ExecutionConfig(_Section):
     fill_timeout_seconds: float = Field(default=120.0, gt=0, le=240)
     max_delay_minutes: int = Field(default=30, ge=0, le=390)
     slot: str = Field(default="market-open", pattern=r"^[a-z0-9][a-z0-9-]{0,31}$")
+    # Live vs decision/position price: refuse the run beyond this factor (run/prices.py justifies 3).
+    max_price_ratio: Decimal = Field(default=Decimal(3), ge=Decimal("1.05"), le=Decimal(100))
+    # A run is `completed` only within this fraction of equity of every target (run/on_target.py).
+    target_tolerance: Decimal = Field(default=Decimal("0.01"), ge=Decimal("0.001"), le=Decimal("0.1"))
 
     def to_plan_options(self) -> PlanOptions:
         return PlanOptions(cash_buffer=self.cash_buffer, min_order_notional=self.min_order_notional)

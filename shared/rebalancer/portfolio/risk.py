@@ -6,7 +6,8 @@ One decision per run, in this order:
    high-water mark; the circuit breaker (consecutive failed runs). The halt flag joins in: the stricter wins.
 2. target limits (`limit_targets`): reported here so every clip appears in the decision.
 3. orders, in execution order (sells, then buys): HALTED denies all; REDUCING denies buys; then universe
-   (buys only: a sell always reduces exposure), order notional, per-symbol weight cap on the projected
+   (buys only: a sell always reduces exposure), order notional (buys only: exits and reductions are
+   reduce-only and never blocked by the cap), per-symbol weight cap on the projected
    position (buys are clipped), gross exposure, turnover, and order count.
 
 >>> limited = limit_targets(targets, limits, universe)  # doctest: +SKIP
@@ -226,7 +227,9 @@ class _OrderChecker:
             return Denial(RiskCode.REDUCING_NO_BUYS, symbol, "trading is reducing: sells only")
         if is_buy and symbol not in self.universe:
             return Denial(RiskCode.NOT_IN_UNIVERSE, symbol, "no strategy references this symbol")
-        if notional > self.limits.max_order_notional:
+        # Reduce-only orders are exempt: a sell never exceeds the held qty, so it only lowers risk, and
+        # a position worth more than the cap must still be exitable (issue 10).
+        if is_buy and notional > self.limits.max_order_notional:
             return Denial(
                 RiskCode.ORDER_NOTIONAL_EXCEEDED, symbol, f"{notional} > {self.limits.max_order_notional}"
             )

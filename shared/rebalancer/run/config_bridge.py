@@ -40,6 +40,8 @@ def settings_from_config(
             fill_timeout_s=execution.fill_timeout_seconds,
             cash_buffer=execution.cash_buffer,
             min_order_notional=execution.min_order_notional,
+            max_price_ratio=execution.max_price_ratio,
+            target_tolerance=execution.target_tolerance,
         ),
         risk_limits=config.risk.to_limits(),
         neutral_report=config.notifications.neutral,

@@ -21,11 +21,14 @@ from rebalancer.errors import BrokerError
 from rebalancer.run.result import Leg, OrderOutcome
 from rebalancer.run.settings import ExecutionSettings
 
-# Adapter error codes after which the order is known not to exist at the broker.
+# Adapter error codes after which posting the same client_order_id again is safe (the broker refuses a
+# second order under one id, and the adapter then finds the first).
 RETRYABLE = frozenset({"submit-failed", "rate-limited"})
-# Codes that settle a submission: a refusal, or no order under the id after lookups. Any other error
-# (a timeout of the adapter's own lookup, a 5xx...) leaves it unknown whether the broker took the order.
-SETTLED = RETRYABLE | {"order-rejected"}
+# Codes that settle a submission: a refusal, or a rate limit (never processed). Any other error (a
+# timeout, a 5xx, no order found *yet* after an unanswered POST: submit-failed, a re-post refused after
+# one: submit-ambiguous) leaves it unknown whether the broker took the order: it is looked up again
+# after `settle_s`, and every leg without an order is looked up once more before the run reports.
+SETTLED = frozenset({"rate-limited", "order-rejected"})
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -40,6 +43,8 @@ class _Tracked:
     done_at: float | None = None
     canceled_at_timeout: bool = False
     unknown: bool = False  # the submission's outcome is not known: look the order up again
+    held: bool = False  # deliberately not sent (`hold`): the broker cannot have it
+    adopted: bool = False  # found at the broker after its submission looked refused or lost
 
     def outcome(self) -> OrderOutcome:
         latency = None
@@ -57,6 +62,7 @@ class _Tracked:
             error=self.error,
             latency_s=latency,
             canceled_at_timeout=self.canceled_at_timeout,
+            adopted=self.adopted,
         )
 
 
@@ -114,19 +120,37 @@ class Executor:
         unsent = [t for t in tracked if t.order is None]
         if hold:
             for t in unsent:
-                t.error = f"not-sent: {hold}"
+                t.error, t.held = f"not-sent: {hold}", True
         else:
             self.parallel(lambda t: self._submit(t, step), unsent)
-            # Resolve unknown outcomes by client_order_id, never by posting again. If the broker still
-            # cannot answer, its BrokerError ends the run and a resumed run reconciles the journal.
-            self.parallel(self._find, [t for t in unsent if t.unknown])
+            # Resolve unknown outcomes by client_order_id, never by posting again, and only once the
+            # broker has had time to process a POST still in flight. If the broker cannot answer, its
+            # BrokerError ends the run and a resumed run reconciles the journal.
+            unknown = [t for t in unsent if t.unknown and t.order is None]
+            if unknown:
+                self.sleep(self.settings.settle_s)
+                self.parallel(self._find, unknown)
         self._wait([t for t in tracked if t.order is not None], timeout=self.settings.fill_timeout_s)
         self._cancel_leftovers(tracked)
+        self._last_look(tracked)
         return [t.outcome() for t in tracked]
 
+    def _last_look(self, tracked: Sequence[_Tracked]) -> None:
+        """Every leg the broker might have but the record does not is looked up once more, after the fill
+        wait: a POST that outlived its answer and arrived late is adopted (waited for, then canceled if
+        still open) instead of being reported as never placed."""
+        missing = [t for t in tracked if t.order is None and not t.held]
+        self.parallel(self._find, missing)
+        late = [t for t in missing if t.order is not None]
+        for t in late:
+            t.adopted = True
+        self._wait(late, timeout=self.settings.fill_timeout_s)
+        self._cancel_leftovers(late)
+
     def _find(self, tracked: _Tracked) -> None:
-        tracked.order = self.broker.get_order_by_client_id(tracked.leg.client_order_id)
-        if tracked.order is not None:
+        found = self.broker.get_order_by_client_id(tracked.leg.client_order_id)
+        if found is not None:
+            tracked.order = found
             if tracked.submitted_at is None:
                 tracked.submitted_at = self.monotonic()
             tracked.error = ""
@@ -141,7 +165,7 @@ class Executor:
                 break
             except BrokerError as err:
                 tracked.error = f"{err.code}: {err.message}"
-                tracked.unknown = err.code not in SETTLED
+                tracked.unknown = tracked.unknown or err.code not in SETTLED
                 if err.code not in RETRYABLE or attempt == self.settings.submit_retries:
                     break
             # The broker confirmed it has no order under this id, so posting the same id again is safe:

@@ -73,12 +73,19 @@ class Window:
 
 
 def check_window(
-    now: dt.datetime, session: TradingDay, schedule: ScheduleSettings, scheduled_at: dt.datetime | None
+    now: dt.datetime,
+    session: TradingDay,
+    schedule: ScheduleSettings,
+    scheduled_at: dt.datetime | None,
+    *,
+    rerun: bool = False,
 ) -> Window:
-    """Too late after the scheduled time, or after today's (possibly early) close: skip."""
+    """Too late after the scheduled time, or after today's (possibly early) close: skip.
+
+    An operator's rerun is deliberate: only the close bounds it."""
     due = scheduled_at or schedule.scheduled_at(session.date)
     late_by = now - due
-    if late_by > schedule.max_delay:
+    if late_by > schedule.max_delay and not rerun:
         return Window(
             False,
             f"invoked {_minutes(late_by)} min after the scheduled {due.astimezone(NEW_YORK):%H:%M} ET "

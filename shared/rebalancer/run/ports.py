@@ -6,7 +6,7 @@
 
 `sleep` and `monotonic` drive fill polling; tests pass a fake pair so waits take no real time.
 `on_step` is called after each step of the run with the step's name ("lease", "sell-submitted:SPY", ...);
-tests raise from it to simulate a crash at that point.
+tests raise from it to simulate a crash at that point. `remaining_s` bounds the run's leases (run/holds.py).
 """
 
 from __future__ import annotations
@@ -36,3 +36,6 @@ class Ports:
     monotonic: Callable[[], float] = time.monotonic
     on_step: Callable[[str], None] = field(default=_no_hook)
     owner: str = "local"  # who holds the lease (Lambda request id, hostname+pid)
+    # Seconds before the function is killed (Lambda context.get_remaining_time_in_millis() / 1000);
+    # None (local runs): the lease lasts schedule.lease_ttl.
+    remaining_s: Callable[[], float] | None = None

@@ -25,6 +25,7 @@ class RunStatus(StrEnum):
     DATA_GATE_FAILED = "data-gate-failed"  # bars stale/missing/corrupt: no orders
     FAILED = "failed"  # a typed error stopped the run
     DUPLICATE = "duplicate"  # another invocation holds or finished this run: did nothing
+    ACCOUNT_BUSY = "account-busy"  # a run of another slot is trading the account: did nothing
 
     @property
     def places_orders(self) -> bool:
@@ -38,6 +39,7 @@ class RunStatus(StrEnum):
             RunStatus.HALTED,
             RunStatus.DATA_GATE_FAILED,
             RunStatus.FAILED,
+            RunStatus.ACCOUNT_BUSY,
         )
 
 
@@ -87,6 +89,7 @@ class OrderOutcome(Leg):
     error: str = ""  # the rejection or failure, with its code
     latency_s: float | None = None  # submit to final fill
     canceled_at_timeout: bool = False
+    adopted: bool = False  # its submission looked refused or lost; the broker had it: adopted
 
     @property
     def filled_qty(self) -> Decimal:
@@ -120,6 +123,7 @@ class OrderOutcome(Leg):
             "slippage_bps": None if self.slippage_bps is None else str(self.slippage_bps),
             "latency_s": None if self.latency_s is None else round(self.latency_s, 3),
             "canceled_at_timeout": self.canceled_at_timeout,
+            "adopted": self.adopted,
             "error": self.error,
         }
 

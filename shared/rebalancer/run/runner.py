@@ -19,6 +19,7 @@ from rebalancer.errors import DataError, RebalancerError
 from rebalancer.run.context import RunContext
 from rebalancer.run.decide import Decision
 from rebalancer.run.guards import check_window, fetch_calendar, read_flag
+from rebalancer.run.holds import Holds
 from rebalancer.run.ports import Ports
 from rebalancer.run.record import RunRecorder
 from rebalancer.run.report import describe_planned, render_alert, render_report
@@ -40,15 +41,22 @@ def run(
     *,
     scheduled_at: dt.datetime | None = None,
     plan_only: bool = False,
+    rerun: bool = False,
 ) -> RunResult:
-    """Run one rebalance (or, with plan_only, everything up to sending orders)."""
+    """Run one rebalance (or, with plan_only, everything up to sending orders).
+
+    `rerun` (an operator's `rebalancer rerun`, or an event with "rerun": true): a new attempt of today's
+    run after one that ended without orders (data gate, failure, halt, late skip: state.lease.REOPENABLE)
+    or crashed; allowed until the market closes, whatever `max_delay`. A completed or partial run is
+    never run again, and a resumed attempt reconciles every journaled leg, so no order is duplicated.
+    """
     settings = config if isinstance(config, RunSettings) else settings_from(config)
     check_aware(now)
     slot = settings.schedule.slot + ("-plan" if plan_only else "")
     # The scheduled time is stable across the scheduler's retries: its date keys the run (docs/events.md).
     key = RunKey(settings.env, (scheduled_at or now).astimezone(NEW_YORK).date(), slot)
     ctx = RunContext(settings, ports, key, now, plan_only, RunRecorder(ports.store, key.run_id))
-    return _Runner(ctx, scheduled_at).go()
+    return _Runner(ctx, scheduled_at, rerun).go()
 
 
 def settings_from(config: RebalancerConfig | LoadedConfig) -> RunSettings:
@@ -57,10 +65,15 @@ def settings_from(config: RebalancerConfig | LoadedConfig) -> RunSettings:
     return settings_from_config(config)
 
 
+_PLACED = frozenset(s.value for s in RunStatus if s.places_orders)
+
+
 class _Runner:
-    def __init__(self, ctx: RunContext, scheduled_at: dt.datetime | None) -> None:
+    def __init__(self, ctx: RunContext, scheduled_at: dt.datetime | None, rerun: bool = False) -> None:
         self.ctx = ctx
         self.scheduled_at = scheduled_at
+        self.rerun = rerun
+        self.holds = Holds(ctx)
         self.trade: TradeOutcome | None = None
 
     def go(self) -> RunResult:
@@ -85,20 +98,55 @@ class _Runner:
         calendar = fetch_calendar(ctx.ports.broker, ctx.key.session_date, lookback)
         if calendar.session is None:
             return self.finish(RunStatus.NO_SESSION, f"{ctx.key.session_date} is not a trading session")
-        window = check_window(ctx.now, calendar.session, ctx.settings.schedule, self.scheduled_at)
+        window = check_window(
+            ctx.now, calendar.session, ctx.settings.schedule, self.scheduled_at, rerun=self.rerun
+        )
         if not window.ok:
+            finished = self._finished_status()
+            if finished is not None:  # a late redelivery of a finished run: nothing to say
+                return self._duplicate(f"already finished ({finished})")
             return self.finish(RunStatus.SKIPPED_LATE, f"skipped: {window.reason}")
         if not ctx.planning:
+            busy = self._take_account()
+            if busy is not None:
+                return busy
             duplicate = self._take_lease()
             if duplicate is not None:
+                self.holds.release_account()
                 return duplicate
-        self.trade = Trade(ctx, strategies, calendar, lookback).run()
+        self.trade = Trade(ctx, strategies, calendar, lookback, before_phase=self.holds.renew).run()
         return self.finish(self.trade.status, self.trade.message)
+
+    def _finished_status(self) -> str | None:
+        """The status this run key finished with, when it placed orders (completed or partial)."""
+        ctx = self.ctx
+        for entry in ctx.ports.store.recent_runs(ctx.settings.env, limit=50):
+            if entry.run_id == ctx.key.run_id and entry.status in _PLACED:
+                return entry.status
+        return None
+
+    def _take_account(self) -> RunResult | None:
+        """One trader per account: the lock every slot's run takes (run/holds.py)."""
+        ctx = self.ctx
+        lock = self.holds.take_account()
+        if lock.may_run:
+            return None
+        holder = lock.owner.split(":", 1)[0]
+        if holder == ctx.key.slot:
+            return self._duplicate(f"in progress by {lock.owner} until {lock.expires_at}")
+        message = (
+            f"the account is being traded by run {ctx.key.env}-{ctx.key.session_date}-{holder} until "
+            f"{lock.expires_at}: run {ctx.key.run_id} did nothing; invoke it again once that run has "
+            "finished (docs/runbook.md, 'account-busy')"
+        )
+        return self.finish(RunStatus.ACCOUNT_BUSY, message)
 
     def _take_lease(self) -> RunResult | None:
         ctx = self.ctx
-        ttl = ctx.settings.schedule.lease_ttl
-        lease = ctx.ports.store.acquire_lease(ctx.key, ctx.ports.owner, ctx.ports.clock.now(), ttl)
+        now = ctx.ports.clock.now()
+        lease = ctx.ports.store.acquire_lease(
+            ctx.key, ctx.ports.owner, now, self.holds.ttl(), reopen=self.rerun
+        )
         ctx.attempt = lease.attempt
         if not lease.may_run:
             what = (
@@ -106,16 +154,20 @@ class _Runner:
                 if lease.status is LeaseStatus.COMPLETED
                 else f"in progress by {lease.owner} until {lease.expires_at}"
             )
-            message = f"run {ctx.key.run_id} is {what}: this invocation did nothing"
-            result = RunResult(ctx.key.run_id, RunStatus.DUPLICATE, message, ctx.key.session_date, attempt=0)
-            result.report = render_report(result, env=ctx.settings.env, per_strategy={}, neutral=True)[1]
-            return result
+            return self._duplicate(what)
         ctx.lease_held = True
         ctx.resumed = lease.status is LeaseStatus.RESUMED
         if ctx.resumed:
             ctx.warn(f"resumed after an interrupted attempt (attempt {lease.attempt})")
         ctx.ports.on_step("lease")
         return None
+
+    def _duplicate(self, what: str) -> RunResult:
+        ctx = self.ctx
+        message = f"run {ctx.key.run_id} is {what}: this invocation did nothing"
+        result = RunResult(ctx.key.run_id, RunStatus.DUPLICATE, message, ctx.key.session_date, attempt=0)
+        result.report = render_report(result, env=ctx.settings.env, per_strategy={}, neutral=True)[1]
+        return result
 
     # -- the end of every run -----------------------------------------------------------------
 
@@ -222,6 +274,8 @@ class _Runner:
         resumable = error is not None and ctx.started_orders
         if ctx.lease_held and not resumable:
             ctx.ports.store.complete_lease(ctx.key, ctx.ports.owner, result.status.value)
+        if not resumable:  # orders to reconcile keep the account locked until the resume
+            self.holds.release_account()
 
     def _save_risk_state(self, result: RunResult) -> None:
         from rebalancer.portfolio.risk_state import RiskState

@@ -59,8 +59,14 @@ class ExecutionSettings:
     poll_max_s: float = 5.0
     max_parallel: int = 32  # legs in flight at once: one round trip for a batch (rate limiter bounds it)
     submit_retries: int = 2  # re-posts (same client_order_id) after the broker confirmed no such order
+    settle_s: float = 5.0  # wait before looking up an order whose submission got no clear answer
     cash_buffer: Decimal = Decimal("0.02")
     min_order_notional: Decimal = Decimal("1")
+    # A price that sizes an order must be within this factor of the live price (run/prices.py says why 3).
+    max_price_ratio: Decimal = Decimal(3)
+    # A run is `completed` only with every symbol within this fraction of equity of its target value
+    # (or one whole share, or min_order_notional, whichever is larger): run/on_target.py.
+    target_tolerance: Decimal = Decimal("0.01")
 
 
 @dataclass(frozen=True)

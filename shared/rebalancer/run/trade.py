@@ -7,7 +7,7 @@ Legs are journaled before they are sent; a resumed run reconciles them by client
 
 from __future__ import annotations
 
-import math
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -24,11 +24,18 @@ from rebalancer.run.context import RunContext
 from rebalancer.run.data_gate import check_bars
 from rebalancer.run.decide import Decision, decide
 from rebalancer.run.execution import Executor
-from rebalancer.run.guards import SessionCalendar
+from rebalancer.run.guards import SessionCalendar, read_flag
+from rebalancer.run.on_target import Gap, account_gaps, projected_values
+from rebalancer.run.prices import check_prices, decision_prices, live_prices, refuse
 from rebalancer.run.record import code_version
+from rebalancer.run.resize import cap_to_approved, resize_refused
 from rebalancer.run.result import Leg, OrderOutcome, RunStatus
+from rebalancer.run.resume import Settled, settle
 from rebalancer.run.serialize import to_json
 from rebalancer.strategies import LoadedStrategy, needed_symbols
+
+# The last account read and the sides whose fills came after it (for the on-target check).
+Base = tuple[Account, list[Position], tuple[OrderSide, ...]]
 
 
 @dataclass
@@ -47,13 +54,22 @@ class Snapshot:
     positions: list[Position]
     open_orders: list[Order]
     history: PriceHistory
+    live: dict[str, Decimal]  # latest trades of the strategies' symbols, read with the rest
 
 
 class Trade:
     def __init__(
-        self, ctx: RunContext, strategies: list[LoadedStrategy], calendar: SessionCalendar, lookback: int
+        self,
+        ctx: RunContext,
+        strategies: list[LoadedStrategy],
+        calendar: SessionCalendar,
+        lookback: int,
+        *,
+        before_phase: Callable[[str], None] | None = None,
     ) -> None:
         self.ctx = ctx
+        self.before_phase = before_phase
+        self.settled = Settled()
         self.strategies = strategies
         self.calendar = calendar
         self.lookback = lookback
@@ -76,7 +92,11 @@ class Trade:
     def run(self) -> TradeOutcome:
         ctx = self.ctx
         needed = needed_symbols(self.strategies)
+        # A resumed run first settles what earlier attempts sent, so it plans from what actually filled.
+        self.settled = settle(self.executor, ctx.recorder, resumed=ctx.resumed and not ctx.planning)
+        self._note_settled()
         snap = self._read(needed)
+        self.base: Base = (snap.account, snap.positions, (OrderSide.SELL, OrderSide.BUY))
         # Read once: the state the risk engine uses is the one inputs.json records for replay.
         saved_state = ctx.ports.store.load_risk_state(ctx.settings.env)
         quality = check_bars(snap.history, self.calendar, needed, self.lookback)
@@ -87,13 +107,13 @@ class Trade:
         decision = decide(self.strategies, snap.history, self.calendar.decision_date)
         ctx.recorder.put_json("decision.json", decision.to_dict())
         held = {p.symbol for p in snap.positions}
-        prices = decision_prices(snap.history, snap.positions)
-        netted = self.books.net(decision, snap.account, snap.positions, prices)
-        # What the account trades to: every book's targets netted (decision.targets stays the
-        # allocation-weighted view the report and replay show).
+        closes = decision_prices(snap.history, snap.positions)  # values the books
+        netted = self.books.net(decision, snap.account, snap.positions, closes)
+        # What the account trades to: the books netted (decision.targets: the report's weighted view).
         targets = {symbol: float(weight) for symbol, weight in netted.items()}
         assets = self._assets(set(targets) | held)
-        own = [o for o in snap.open_orders if belongs_to_run(o.client_order_id, ctx.key)]
+        prices = self._live_prices(snap, set(targets) | held)  # sizes the orders
+        own = [o for o in snap.open_orders if belongs_to_run(o.client_order_id, ctx.key)]  # only if planning
         stale = [o for o in snap.open_orders if made_by_rebalancer(o.client_order_id) and o not in own]
         manual = [o for o in snap.open_orders if not made_by_rebalancer(o.client_order_id)]
         if manual:
@@ -125,34 +145,80 @@ class Trade:
         )
         ctx.recorder.put_json("plan.json", {"plan": plan.to_dict(), "risk": risk.to_dict(), "assets": assets})
         ctx.risk_state = risk.new_state
-        outcome = TradeOutcome(RunStatus.PLANNED, "", decision, risk)
+        outcome = TradeOutcome(RunStatus.PLANNED, "", decision, risk, list(self.settled.outcomes))
         if ctx.planning:
             outcome.message = f"planned {len(risk.approved.orders)} orders; none sent"
             return outcome
         self._cancel_stale(stale)
-        outcome.outcomes += self._sells(risk.approved, prices, risk.trading_state)
+        state = self._phase("sell", risk.trading_state)
+        outcome.outcomes += self._sells(risk.approved, prices, state)
         ctx.ports.on_step("sells-filled")
-        # A resumed run reconciles the buys its crashed attempt journaled even when it plans none itself
-        # (its own open buys block those symbols), so they are waited for and reported.
-        if risk.approved.buys or (ctx.resumed and ctx.recorder.has("journal-buy.json")):
-            outcome.outcomes += self._buys(limited.weights, risk.approved, prices, assets, manual)
+        if risk.approved.buys:
+            state = self._phase("buy", state)
+            allowed = risk.approved if state is TradingState.ACTIVE else replace(risk.approved, buys=())
+            outcome.outcomes += self._buys(limited.weights, allowed, prices, assets, manual)
             ctx.ports.on_step("buys-filled")
-        outcome = self._conclude(outcome, risk)
+        gaps = self._gaps(risk, assets, state, outcome.outcomes, prices)
+        outcome = self._conclude(outcome, risk, gaps, state)
         self.books.settle(outcome.status, outcome.outcomes, prices)
         outcome.books = self.books.lines
         return outcome
 
+    def _note_settled(self) -> None:
+        settled, ctx = self.settled, self.ctx
+        if settled.outcomes:
+            ctx.started_orders = True
+            ctx.warn(f"settled {len(settled.outcomes)} orders of earlier attempts before planning")
+        for leg in settled.dropped:
+            ctx.warn(f"journaled leg {leg.client_order_id} was never sent: re-planned by this attempt")
+        self.ctx.ports.on_step("settled")
+
+    def _phase(self, phase: str, state: TradingState) -> TradingState:
+        """Before each submission phase: renew the leases (or stop) and re-read the halt flag, so a
+        `rebalancer halt` set mid-run stops the orders not yet sent."""
+        if self.before_phase is not None:
+            self.before_phase(phase)
+        flag, warning = read_flag(self.ctx.ports.halt_flag)
+        if warning:
+            self.ctx.warn(warning)
+        now = state.stricter(TradingState.from_flag(flag.value))
+        if now is not state:
+            self.ctx.flag = flag
+            self.ctx.warn(f"the halt flag changed to {flag.value} during the run: {phase}s {now.value}")
+        return now
+
     # -- reads --------------------------------------------------------------------------------
+
+    def _live_prices(self, snap: Snapshot, symbols: set[str]) -> dict[str, Decimal]:
+        """The live price of every symbol the run may trade, checked against the decision close and the
+        position's price (run/prices.py); orders are sized from it. DataError when implausible."""
+        closes = {s: p for s, p in decision_prices(snap.history, []).items() if s in symbols}
+        held = {p.symbol: p.current_price for p in snap.positions if p.qty > 0}
+        missing = symbols - set(snap.live)
+        live = {**snap.live, **(live_prices(self.ctx.ports.market_data, missing) if missing else {})}
+        live = {s: p for s, p in live.items() if s in symbols}
+        self.ctx.recorder.put_json(
+            "prices.json", {"close": closes, "position": held, "live": live, "symbols": sorted(symbols)}
+        )
+        problems = check_prices(closes, held, live, self.ctx.settings.execution.max_price_ratio, symbols)
+        if problems:
+            raise refuse(problems)
+        return {s: live[s] for s in symbols}
 
     def _read(self, needed: set[str]) -> Snapshot:
         end = self.calendar.decision_date  # StateError when the calendar has no earlier session
         start = self.calendar.previous_sessions[-self.lookback :][0]
-        with ThreadPoolExecutor(max_workers=4) as pool:
+        # One round trip; live prices of the strategies' symbols (they cover the targets) come with it,
+        # held extras are fetched after the decision.
+        with ThreadPoolExecutor(max_workers=5) as pool:
             account = pool.submit(self.broker.get_account)
             positions = pool.submit(self.broker.get_positions)
             orders = pool.submit(self.broker.list_open_orders)
             bars = pool.submit(self.ctx.ports.market_data.daily_history, sorted(needed), start, end)
-            return Snapshot(account.result(), positions.result(), orders.result(), bars.result())
+            live = pool.submit(live_prices, self.ctx.ports.market_data, needed)
+            return Snapshot(
+                account.result(), positions.result(), orders.result(), bars.result(), live.result()
+            )
 
     def _assets(self, symbols: set[str]) -> dict[str, AssetInfo]:
         return self.broker.get_assets(sorted(symbols))
@@ -202,7 +268,7 @@ class Trade:
         key = self.ctx.key
         return [
             Leg(
-                client_order_id(key, o.symbol, o.side, 1),
+                client_order_id(key, o.symbol, o.side, self.settled.attempt_for(o.symbol, o.side)),
                 o.symbol,
                 o.side,
                 o.qty,
@@ -213,23 +279,24 @@ class Trade:
         ]
 
     def _run_legs(self, phase: str, fresh: list[Leg], *, hold: str = "") -> list[OrderOutcome]:
-        """Journal then execute; a resumed run reuses the journaled legs and reconciles them.
+        """Journal (after the earlier attempts' legs the broker has: run/resume.py), then execute.
 
-        `hold`: why this attempt may not send journaled legs the broker has never seen (they were
-        decided by the crashed attempt; the trading state now forbids them).
+        `hold`: why this attempt may not send these legs (a halt flag set mid-run).
         """
-        recorder = self.ctx.recorder
-        journaled = recorder.load_legs(phase) if self.ctx.resumed else None
-        legs = journaled if journaled is not None else fresh
-        if journaled is None:
-            recorder.save_legs(phase, legs)
-        self.ctx.started_orders = self.ctx.started_orders or bool(legs)
-        reconcile = journaled is not None
-        return self.executor.execute(legs, step=phase, reconcile=reconcile, hold=hold if reconcile else "")
+        self.ctx.recorder.save_legs(phase, self.settled.journal(phase, fresh))
+        self.ctx.started_orders = self.ctx.started_orders or bool(fresh)
+        outcomes = self.executor.execute(fresh, step=phase, hold=hold)
+        for o in outcomes:
+            if o.adopted:
+                self.ctx.warn(
+                    f"order {o.client_order_id} arrived at the broker after its submission looked "
+                    "refused or lost: adopted into the record"
+                )
+        return outcomes
 
     def _sells(self, approved: Plan, prices: dict[str, Decimal], state: TradingState) -> list[OrderOutcome]:
         # Full exits are sells of the exact held qty under our client_order_id (close_position has none).
-        hold = "trading is halted" if state is TradingState.HALTED else ""
+        hold = "trading is halted" if state is TradingState.HALTED else ""  # by risk or a mid-run flag
         return self._run_legs("sell", self._legs(approved.sells, prices), hold=hold)
 
     def _buys(
@@ -240,68 +307,89 @@ class Trade:
         assets: dict[str, AssetInfo],
         manual: list[Order],
     ) -> list[OrderOutcome]:
-        fresh: list[Leg] = []
-        if not (self.ctx.resumed and self.ctx.recorder.has("journal-buy.json")):
-            with ThreadPoolExecutor(max_workers=2) as pool:
-                account_f = pool.submit(self.broker.get_account)
-                positions_f = pool.submit(self.broker.get_positions)
-                account, positions = account_f.result(), positions_f.result()
-            buys = plan_buys(weights, account, positions, prices, assets, self.options, open_orders=manual)
-            capped = cap_to_approved(buys.buys, approved.buys)
-            self.ctx.recorder.put_json(
-                "buys.json", {"account": account, "positions": positions, "plan": buys.to_dict()}
-            )
-            fresh = self._legs(tuple(capped), prices)
-        hold = "" if approved.buys else "this attempt's plan approves no buys (trading state or limits)"
-        return self._run_legs("buy", fresh, hold=hold)
+        # Sized from the account after the sells: the budget is what actually filled.
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            account_f = pool.submit(self.broker.get_account)
+            positions_f = pool.submit(self.broker.get_positions)
+            account, positions = account_f.result(), positions_f.result()
+        self.base = (account, positions, (OrderSide.BUY,))
+        buys = plan_buys(weights, account, positions, prices, assets, self.options, open_orders=manual)
+        capped = cap_to_approved(buys.buys, approved.buys)
+        self.ctx.recorder.put_json(
+            "buys.json", {"account": account, "positions": positions, "plan": buys.to_dict()}
+        )
+        legs = self._legs(tuple(capped), prices)
+        outcomes, notes = resize_refused(
+            self._run_legs("buy", legs),
+            broker=self.broker,
+            market_data=self.ctx.ports.market_data,
+            executor=self.executor,
+            next_id=lambda o: client_order_id(
+                self.ctx.key, o.symbol, o.side, self.settled.attempt_for(o.symbol, o.side) + 1
+            ),
+            journal=lambda extra: self.ctx.recorder.save_legs(
+                "buy", self.settled.journal("buy", legs + extra)
+            ),
+        )
+        for note in notes:
+            self.ctx.warn(note)
+        return outcomes
 
-    def _conclude(self, outcome: TradeOutcome, risk: RiskDecision) -> TradeOutcome:
-        problems = [o for o in outcome.outcomes if not o.is_filled]
+    def _gaps(
+        self,
+        risk: RiskDecision,
+        assets: dict[str, AssetInfo],
+        state: TradingState,
+        outcomes: list[OrderOutcome],
+        prices: dict[str, Decimal],
+    ) -> list[Gap]:
+        """Where the account is off its approved targets after the orders (run/on_target.py)."""
+        if state is TradingState.HALTED:
+            return []
+        # The last account read (the snapshot, or the one before the buys) plus the fills reported since.
+        account, positions, sides = self.base
+        earlier = {o.client_order_id for o in self.settled.outcomes}
+        fills = [o for o in outcomes if o.side in sides and o.client_order_id not in earlier]
+        gaps = account_gaps(
+            account.equity,
+            projected_values(positions, fills, prices),
+            risk.targets.weights,
+            {s: a.fractionable for s, a in assets.items()},
+            prices,
+            self.options,
+            tolerance=self.ctx.settings.execution.target_tolerance,
+            buys_allowed=state is TradingState.ACTIVE,
+        )
+        for gap in gaps:
+            self.ctx.warn(f"off target: {gap.describe()}")
+        return gaps
+
+    def _conclude(
+        self, outcome: TradeOutcome, risk: RiskDecision, gaps: list[Gap], state: TradingState
+    ) -> TradeOutcome:
+        # Earlier attempts' legs are reported, but their fills are already in the positions the new plan
+        # started from: only this attempt's legs (and the on-target check) decide the status.
+        earlier = {o.client_order_id for o in self.settled.outcomes}
+        problems = [o for o in outcome.outcomes if not o.is_filled and o.client_order_id not in earlier]
         filled = len(outcome.outcomes) - len(problems)
         if risk.trading_state is TradingState.HALTED:
             outcome.status, outcome.message = RunStatus.HALTED, "the risk engine halted trading: no orders"
+        elif state is TradingState.HALTED:
+            sent = sum(1 for o in outcome.outcomes if o.order is not None)
+            outcome.status = RunStatus.HALTED
+            outcome.message = f"the halt flag was set during the run: {sent} orders had been sent, no more"
         elif problems:
             outcome.status = RunStatus.PARTIAL
             outcome.message = f"{filled} of {len(outcome.outcomes)} orders filled; {len(problems)} did not"
+        elif gaps:
+            outcome.status = RunStatus.PARTIAL
+            names = ", ".join(g.symbol for g in gaps)
+            outcome.message = f"{filled} orders filled, but the account is off target in {names}"
         else:
             outcome.status = RunStatus.COMPLETED
             outcome.message = (
                 f"{filled} orders filled" if filled else "portfolio already on target: no orders"
             )
-            if risk.trading_state is TradingState.REDUCING:
+            if state is TradingState.REDUCING:
                 outcome.message += " (reducing: sells only)"
         return outcome
-
-
-def decision_prices(history: PriceHistory, positions: list[Position]) -> dict[str, Decimal]:
-    """The decision price of each symbol: the last close, else the position's current price."""
-    prices = {p.symbol: p.current_price for p in positions if p.current_price > 0}
-    if len(history):
-        last = history.close[-1]
-        for i, symbol in enumerate(history.symbols):
-            value = float(last[i])
-            if math.isfinite(value) and value > 0:
-                prices[symbol] = Decimal(repr(value))
-    return prices
-
-
-def cap_to_approved(buys: tuple[PlannedOrder, ...], approved: tuple[PlannedOrder, ...]) -> list[PlannedOrder]:
-    """Buys re-sized from actual buying power, never larger than (or outside) what risk approved."""
-    limits = {o.symbol: o for o in approved}
-    capped = []
-    for order in buys:
-        ok = limits.get(order.symbol)
-        if ok is None or order.side is not OrderSide.BUY:
-            continue
-        if order.notional is not None:
-            ceiling = ok.notional if ok.notional is not None else ok.estimated_notional
-            capped.append(_resize(order, notional=min(order.notional, ceiling)))
-        elif order.qty is not None and ok.qty is not None:
-            capped.append(_resize(order, qty=min(order.qty, ok.qty)))
-    return [o for o in capped if (o.notional or o.qty or Decimal(0)) > 0]
-
-
-def _resize(
-    order: PlannedOrder, *, notional: Decimal | None = None, qty: Decimal | None = None
-) -> PlannedOrder:
-    return replace(order, notional=notional, qty=qty)

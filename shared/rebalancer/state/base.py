@@ -165,12 +165,22 @@ class HaltFlag(Protocol):
 
 @runtime_checkable
 class Lease(Protocol):
-    def acquire_lease(self, key: RunKey, owner: str, now: dt.datetime, ttl: dt.timedelta) -> LeaseOutcome:
+    def acquire_lease(
+        self, key: RunKey, owner: str, now: dt.datetime, ttl: dt.timedelta, *, reopen: bool = False
+    ) -> LeaseOutcome:
         """Take the run lease atomically.
 
         ACQUIRED when nobody had it; HELD when another owner's lease is live (now < expires_at);
         COMPLETED when the key's run already finished; RESUMED when an expired, unfinished lease was
-        taken over (attempt = previous attempt + 1).
+        taken over (attempt = previous attempt + 1), or with `reopen` when the run finished with a
+        status that placed no order (lease.REOPENABLE: an operator's rerun).
+        """
+        ...
+
+    def extend_lease(self, key: RunKey, owner: str, expires_at: dt.datetime) -> None:
+        """Move the expiry of `owner`'s unfinished lease (renew: later; release: now).
+
+        StateError(code='lease-lost') when another owner took it over or it finished.
         """
         ...
 

@@ -25,7 +25,7 @@ from typing import Any
 from rebalancer.errors import StateError
 from rebalancer.state.aws_clients import AwsClients, aws_errors, error_code
 from rebalancer.state.base import JsonDict, LeaseOutcome, LedgerEntry, RunKey, RunRecords, check_aware
-from rebalancer.state.lease import LeaseRecord, complete, decide_lease, lease_lost
+from rebalancer.state.lease import LeaseRecord, complete, decide_lease, extend, lease_lost
 
 LEASE_PURGE_AFTER = dt.timedelta(days=35)  # long after any scheduler retry or late event could arrive
 _CONTENTION_RETRIES = 8
@@ -115,12 +115,14 @@ class DynamoDBStore:
                 return latest is not None and latest.get("token", {}).get("S") == token
         return True
 
-    def acquire_lease(self, key: RunKey, owner: str, now: dt.datetime, ttl: dt.timedelta) -> LeaseOutcome:
+    def acquire_lease(
+        self, key: RunKey, owner: str, now: dt.datetime, ttl: dt.timedelta, *, reopen: bool = False
+    ) -> LeaseOutcome:
         check_aware(now)
         pk, sk = self._lease_key(key)
         for _ in range(_CONTENTION_RETRIES):
             item = self._get(pk, sk)
-            outcome, record = decide_lease(self._lease_from_item(item), key, owner, now, ttl)
+            outcome, record = decide_lease(self._lease_from_item(item), key, owner, now, ttl, reopen=reopen)
             if record is None or self._put_lease(key, record, item, now):
                 return outcome
         raise StateError(
@@ -128,6 +130,16 @@ class DynamoDBStore:
             code="lease-contention",
             hint="many invocations raced for one run; check the scheduler and re-run if none completed",
         )
+
+    def extend_lease(self, key: RunKey, owner: str, expires_at: dt.datetime) -> None:
+        pk, sk = self._lease_key(key)
+        now = dt.datetime.now(dt.UTC)
+        for _ in range(_CONTENTION_RETRIES):
+            item = self._get(pk, sk)
+            record = extend(self._lease_from_item(item), key, owner, expires_at)
+            if self._put_lease(key, record, item, now):
+                return
+        raise lease_lost(key, owner, self._lease_from_item(self._get(pk, sk)))
 
     def complete_lease(self, key: RunKey, owner: str, status: str) -> None:
         pk, sk = self._lease_key(key)

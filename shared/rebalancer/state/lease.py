@@ -1,6 +1,7 @@
 """The run lease: its stored record and the rule every Store backend applies (memory, disk, DynamoDB).
 
-A backend reads the current record, asks `decide_lease` (to take it) or `complete` (to mark it done)
+A backend reads the current record, asks `decide_lease` (to take it), `extend` (to renew or release it)
+or `complete` (to mark it done)
 and writes the result atomically (a lock, a mutex file, or a conditional write): the decision itself is
 written once, here.
 
@@ -51,14 +52,33 @@ class LeaseRecord:
         )
 
 
+# Final statuses that placed no order: a rerun (acquire_lease(reopen=True)) may take the day's run again.
+REOPENABLE = frozenset({"failed", "data-gate-failed", "halted", "skipped-late", "account-busy"})
+
+
 def decide_lease(
-    current: LeaseRecord | None, key: RunKey, owner: str, now: dt.datetime, ttl: dt.timedelta
+    current: LeaseRecord | None,
+    key: RunKey,
+    owner: str,
+    now: dt.datetime,
+    ttl: dt.timedelta,
+    *,
+    reopen: bool = False,
 ) -> tuple[LeaseOutcome, LeaseRecord | None]:
-    """The lease rule, shared by backends: the outcome and the record to store (None = keep current)."""
+    """The lease rule, shared by backends: the outcome and the record to store (None = keep current).
+
+    `reopen` (an operator's rerun): a run that finished with a status in REOPENABLE is taken again as
+    RESUMED (attempt + 1), so its journals are settled and no leg is ever placed twice.
+    """
     check_aware(now)
     expires = now + ttl
     if current is None:
         return LeaseOutcome(LeaseStatus.ACQUIRED, key, owner, 1, expires), LeaseRecord(owner, 1, expires)
+    if reopen and current.final_status in REOPENABLE:
+        attempt = current.attempt + 1
+        return LeaseOutcome(LeaseStatus.RESUMED, key, owner, attempt, expires), LeaseRecord(
+            owner, attempt, expires
+        )
     if current.final_status is not None:
         outcome = LeaseOutcome(
             LeaseStatus.COMPLETED, key, current.owner, current.attempt, None, current.final_status
@@ -70,6 +90,14 @@ def decide_lease(
     return LeaseOutcome(LeaseStatus.RESUMED, key, owner, attempt, expires), LeaseRecord(
         owner, attempt, expires
     )
+
+
+def extend(current: LeaseRecord | None, key: RunKey, owner: str, expires_at: dt.datetime) -> LeaseRecord:
+    """The owner's unfinished lease with a new expiry (later: renew; long ago: release); else lease-lost."""
+    check_aware(expires_at)
+    if current is None or current.owner != owner or current.final_status is not None:
+        raise lease_lost(key, owner, current)
+    return LeaseRecord(owner, current.attempt, expires_at)
 
 
 def complete(current: LeaseRecord | None, key: RunKey, owner: str, status: str) -> LeaseRecord:

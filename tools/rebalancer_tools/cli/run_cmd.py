@@ -2,6 +2,7 @@
 
     $ rebalancer run --config config/paper.yaml --broker emulator --at 2026-11-02T09:35
     $ rebalancer plan --config config/paper.yaml            # stops before sending orders
+    $ rebalancer rerun --config config/paper.yaml           # today's run again after a failed one
     $ rebalancer replay paper-2026-11-02-market-open        # re-evaluates the recorded inputs
 
 With `--broker emulator` and no --base-url, an emulator starts in-process on the synthetic market with its
@@ -28,6 +29,7 @@ def register(subparsers: Any) -> None:
     for name, plan_only, text in (
         ("run", False, "run one full rebalance (orders are sent)"),
         ("plan", True, "everything a run does up to sending orders"),
+        ("rerun", False, "a new attempt of today's run after one that failed without orders"),
     ):
         parser = subparsers.add_parser(name, help=text)
         parser.add_argument(
@@ -41,7 +43,7 @@ def register(subparsers: Any) -> None:
         parser.add_argument(
             "--records", default=".rebalancer", help="local store directory (default: %(default)s)"
         )
-        parser.set_defaults(func=_run_command, plan_only=plan_only)
+        parser.set_defaults(func=_run_command, plan_only=plan_only, rerun=name == "rerun")
     replay = subparsers.add_parser("replay", help="re-evaluate a recorded run and compare")
     replay.add_argument("run_id", metavar="RUN", help="the run id, e.g. paper-2026-11-02-market-open")
     replay.add_argument(
@@ -78,7 +80,7 @@ def _run_command(args: argparse.Namespace) -> int:
     root = Path(args.records)
     with _session(args, settings) as session:
         ports = session.ports(DiskStore(root), DiskHaltFlag(root, settings.env), DiskNotifier(root))
-        result = run(settings, ports, session.now(), plan_only=args.plan_only)
+        result = run(settings, ports, session.now(), plan_only=args.plan_only, rerun=args.rerun)
     print(result.report, end="")
     if args.plan_only and result.status.value == "planned":
         print(f"Plan recorded: {root / 'runs' / result.run_id / 'plan.json'}")

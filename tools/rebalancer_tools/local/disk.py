@@ -30,7 +30,7 @@ from rebalancer.state.base import (
     TradingFlag,
     check_record_name,
 )
-from rebalancer.state.lease import LeaseRecord, complete, decide_lease
+from rebalancer.state.lease import LeaseRecord, complete, decide_lease, extend
 
 DEFAULT_ROOT = ".rebalancer"
 _MUTEX_WAIT_S = 5.0
@@ -115,13 +115,21 @@ class DiskStore:
         data = _read_json(self._lease_path(key))
         return None if data is None else LeaseRecord.from_dict(data)
 
-    def acquire_lease(self, key: RunKey, owner: str, now: dt.datetime, ttl: dt.timedelta) -> LeaseOutcome:
+    def acquire_lease(
+        self, key: RunKey, owner: str, now: dt.datetime, ttl: dt.timedelta, *, reopen: bool = False
+    ) -> LeaseOutcome:
         path = self._lease_path(key)
         with _mutex(path.with_suffix(".lock")):
-            outcome, record = decide_lease(self._load_lease(key), key, owner, now, ttl)
+            outcome, record = decide_lease(self._load_lease(key), key, owner, now, ttl, reopen=reopen)
             if record is not None:
                 _write_json(path, record.to_dict())
         return outcome
+
+    def extend_lease(self, key: RunKey, owner: str, expires_at: dt.datetime) -> None:
+        path = self._lease_path(key)
+        with _mutex(path.with_suffix(".lock")):
+            record = extend(self._load_lease(key), key, owner, expires_at)
+            _write_json(path, record.to_dict())
 
     def complete_lease(self, key: RunKey, owner: str, status: str) -> None:
         path = self._lease_path(key)

@@ -22,7 +22,7 @@ from rebalancer.state.base import (
     check_aware,
     check_record_name,
 )
-from rebalancer.state.lease import LeaseRecord, complete, decide_lease
+from rebalancer.state.lease import LeaseRecord, complete, decide_lease, extend
 
 
 class MemoryStore:
@@ -38,12 +38,18 @@ class MemoryStore:
 
     # -- lease --------------------------------------------------------------------------------
 
-    def acquire_lease(self, key: RunKey, owner: str, now: dt.datetime, ttl: dt.timedelta) -> LeaseOutcome:
+    def acquire_lease(
+        self, key: RunKey, owner: str, now: dt.datetime, ttl: dt.timedelta, *, reopen: bool = False
+    ) -> LeaseOutcome:
         with self._lock:
-            outcome, record = decide_lease(self._leases.get(key), key, owner, now, ttl)
+            outcome, record = decide_lease(self._leases.get(key), key, owner, now, ttl, reopen=reopen)
             if record is not None:
                 self._leases[key] = record
             return outcome
+
+    def extend_lease(self, key: RunKey, owner: str, expires_at: dt.datetime) -> None:
+        with self._lock:
+            self._leases[key] = extend(self._leases.get(key), key, owner, expires_at)
 
     def complete_lease(self, key: RunKey, owner: str, status: str) -> None:
         with self._lock:
