@@ -34,7 +34,7 @@ class BookKeeper:
         self.books = Books({})
         self.due: dict[str, Due] = {}
         self.targets: dict[str, dict[str, Decimal]] = {}
-        self.prices: dict[str, Decimal] = {}  # the decision prices the books were valued at
+        self.prices: dict[str, Decimal] = {}  # the live prices the books were valued at
         self.lines: list[str] = []
 
     def net(
@@ -99,8 +99,8 @@ class BookKeeper:
     ) -> None:
         """Allocate the fills, mark who rebalanced, save the books and render the report's section.
 
-        The books are valued at the decision's prices (journaled: a resumed run no longer holds what
-        its crashed attempt sold, so today's positions would price nothing of it)."""
+        The books are valued at the prices they were netted at (journaled: a resumed run no longer
+        holds what its crashed attempt sold, so today's positions would price nothing of it)."""
         prices = {**prices, **self.prices}
         books = self.books
         if status in (RunStatus.COMPLETED, RunStatus.PARTIAL):

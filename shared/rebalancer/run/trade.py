@@ -107,12 +107,15 @@ class Trade:
         decision = decide(self.strategies, snap.history, self.calendar.decision_date)
         ctx.recorder.put_json("decision.json", decision.to_dict())
         held = {p.symbol for p in snap.positions}
-        closes = decision_prices(snap.history, snap.positions)  # values the books
-        netted = self.books.net(decision, snap.account, snap.positions, closes)
+        # The live prices both value the books and size the orders: a book that holds converts its shares
+        # to a weight and the planner back to the same shares only when both use one price (valued at the
+        # close and sized at the live price, a held book traded the difference every day).
+        wanted = {s for weights in decision.per_strategy.values() for s in weights}
+        prices = self._live_prices(snap, wanted | set(decision.targets) | held)
+        netted = self.books.net(decision, snap.account, snap.positions, prices)
         # What the account trades to: the books netted (decision.targets: the report's weighted view).
         targets = {symbol: float(weight) for symbol, weight in netted.items()}
         assets = self._assets(set(targets) | held)
-        prices = self._live_prices(snap, set(targets) | held)  # sizes the orders
         own = [o for o in snap.open_orders if belongs_to_run(o.client_order_id, ctx.key)]  # only if planning
         stale = [o for o in snap.open_orders if made_by_rebalancer(o.client_order_id) and o not in own]
         manual = [o for o in snap.open_orders if not made_by_rebalancer(o.client_order_id)]
