@@ -16,7 +16,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from rebalancer.market.history import day_to_date
+from rebalancer.errors import DataError
 from rebalancer_tools.local.invoke import repo_root
 
 
@@ -119,7 +119,14 @@ def _demo(args: argparse.Namespace) -> int:
         print(
             f"   orders at the broker: {placed} after the first delivery, {after} after the second: {verdict}"
         )
-        decided_on = day_to_date(emulator.prices.history.dates[-1])
+        closed = emulator.prices.calendar.last_closed(emulator.clock.now())
+        if closed is None:  # the calendar covers 1970-2029; the demo's clock is inside it
+            raise DataError(
+                "the demo's clock is before the emulator's first session",
+                code="calendar-range",
+                hint="the emulator's calendar covers 1970-2029",
+            )
+        decided_on = closed.date
     ok = first.get("status") == "completed" and second.get("status") == "duplicate" and after == placed
     print(what_next(decided_on))
     return 0 if ok else 1

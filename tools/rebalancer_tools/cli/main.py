@@ -20,6 +20,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("config", "config_cmd", "check or show the configuration"),
     ("run", "run_cmd", "run one full rebalance (orders are sent)"),
     ("plan", "run_cmd", "everything a run does up to sending orders"),
+    ("rerun", "run_cmd", "a new attempt of today's run after one that failed without orders"),
     ("replay", "run_cmd", "re-evaluate a recorded run and compare"),
     ("signals", "signals_cmd", "today's target weights of each strategy and the combined portfolio"),
     ("backtest", "backtest_cmd", "backtest strategies on the live engine"),
