@@ -102,6 +102,7 @@ class FakeBroker:
         self.orders: dict[str, Order] = {}
         self.by_client: dict[str, str] = {}
         self.submits: list[str] = []
+        self.requests: list[OrderRequest] = []
         self.cancels: list[str] = []
         self.reject: set[str] = set()
         self.never_fill: set[str] = set()
@@ -156,6 +157,7 @@ class FakeBroker:
     def submit_order(self, request: OrderRequest) -> Order:
         with self._lock:
             self.submits.append(request.client_order_id)
+            self.requests.append(request)
             existing = self.by_client.get(request.client_order_id)
             if existing is not None:
                 return self.orders[existing]
@@ -164,7 +166,9 @@ class FakeBroker:
             if request.symbol in self.non_fractionable and request.notional is not None:
                 raise BrokerError("requested asset is not fractionable", code="order-rejected", status=422)
             if request.side is OrderSide.BUY and self.check_buying_power:
-                cost = request.notional or (request.qty or Decimal(0)) * self.prices[request.symbol]
+                # Alpaca reserves a limit buy's buying power at its limit.
+                price = request.limit_price or self.prices[request.symbol]
+                cost = request.notional or (request.qty or Decimal(0)) * price
                 if cost > self.get_account().buying_power:
                     raise BrokerError("insufficient buying power", code="order-rejected", status=403)
             order_id = f"o{next(self._ids)}"

@@ -8,6 +8,7 @@ the previous close were refused all day when the open gapped above it by more th
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -119,4 +120,35 @@ def test_a_whole_share_buy_refused_for_buying_power_is_re_sized_smaller(tmp_path
     assert [o for o in result.outcomes if o.order is None] == [], result.report
     assert all(o.is_filled for o in result.outcomes), result.report
     assert any("re-sized" in w for w in result.warnings)
+    assert broker.cash >= 0
+
+
+def test_a_collared_buy_refused_for_buying_power_is_re_sized_at_the_new_price_and_limit(
+    tmp_path: Path,
+) -> None:
+    """With price collars the re-sized buy is a limit order too, collared around the price after the jump,
+    and sized so its limit (where Alpaca reserves buying power) fits the cash."""
+    broker = FakeBroker(_prices())
+    broker.non_fractionable = {"GLD", "TLT", "SPY", "BIL"}
+    now = et(DAY)
+    ports, _ = make_ports(broker, HISTORY, now)
+
+    def gap_after_the_quote(step: str) -> None:
+        if step == "stale-canceled":
+            for symbol in broker.prices:
+                broker.prices[symbol] = (broker.prices[symbol] * Decimal("1.06")).quantize(Decimal("0.01"))
+
+    ports.on_step = gap_after_the_quote
+    settings = make_settings(tmp_path)
+    collared = replace(settings, execution=replace(settings.execution, price_collar=Decimal("0.01")))
+    result = run(collared, ports, now)
+    assert any("re-sized" in w for w in result.warnings), result.report
+    resent = [r for r in broker.requests if r.client_order_id.endswith("b2")]
+    assert resent, [r.client_order_id for r in broker.requests]
+    for request in broker.requests:
+        assert request.limit_price is not None
+        assert request.notional is None
+    for request in resent:
+        jumped = broker.prices[request.symbol]
+        assert jumped <= request.limit_price <= jumped * Decimal("1.01")
     assert broker.cash >= 0

@@ -200,17 +200,19 @@ class AlpacaBroker:
     def _post(self, request: OrderRequest) -> Any:
         from alpaca.trading.enums import OrderSide as AlpacaSide
         from alpaca.trading.enums import TimeInForce
-        from alpaca.trading.requests import MarketOrderRequest
+        from alpaca.trading.requests import LimitOrderRequest, MarketOrderRequest
 
-        order = MarketOrderRequest(
-            symbol=request.symbol,
-            side=AlpacaSide.BUY if request.side is OrderSide.BUY else AlpacaSide.SELL,
-            time_in_force=TimeInForce.DAY,
-            qty=float(request.qty) if request.qty is not None else None,
-            notional=float(request.notional) if request.notional is not None else None,
-            client_order_id=request.client_order_id,
-        )
-        return self.client.submit_order(order)
+        fields: dict[str, Any] = {
+            "symbol": request.symbol,
+            "side": AlpacaSide.BUY if request.side is OrderSide.BUY else AlpacaSide.SELL,
+            "time_in_force": TimeInForce.DAY,
+            "qty": float(request.qty) if request.qty is not None else None,
+            "notional": float(request.notional) if request.notional is not None else None,
+            "client_order_id": request.client_order_id,
+        }
+        if request.limit_price is None:
+            return self.client.submit_order(MarketOrderRequest(**fields))
+        return self.client.submit_order(LimitOrderRequest(**fields, limit_price=float(request.limit_price)))
 
 
 def _maybe_accepted(err: BrokerError) -> bool:
@@ -223,4 +225,6 @@ def _maybe_accepted(err: BrokerError) -> bool:
 
 def _describe(request: OrderRequest) -> str:
     amount = f"qty {request.qty}" if request.qty is not None else f"${request.notional}"
+    if request.limit_price is not None:
+        amount += f" limit {request.limit_price}"
     return f"{request.side.value} {request.symbol} {amount} ({request.client_order_id})"

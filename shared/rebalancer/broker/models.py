@@ -79,17 +79,21 @@ class AssetInfo:
 
 @dataclass(frozen=True)
 class OrderRequest:
-    """A market DAY order by quantity or by notional (exactly one of them)."""
+    """A DAY order by quantity or by notional (exactly one of them): a market order, or with
+    `limit_price` a limit order (by quantity only: Alpaca takes notional amounts on market orders only)."""
 
     symbol: str
     side: OrderSide
     client_order_id: str
     qty: Decimal | None = None
     notional: Decimal | None = None
+    limit_price: Decimal | None = None
 
     def __post_init__(self) -> None:
         if (self.qty is None) == (self.notional is None):
             raise ValueError("an order needs exactly one of qty and notional")
+        if self.limit_price is not None and (self.qty is None or self.limit_price <= 0):
+            raise ValueError("a limit order needs a qty and a positive limit price")
         if len(self.client_order_id) > 128:
             raise ValueError("client_order_id is limited to 128 characters")
 

@@ -330,7 +330,7 @@ def _validate(
 
 def _problem(error: Mapping[str, Any], env_names: Mapping[str, str]) -> ConfigProblem:
     path = ".".join(str(part) for part in error["loc"]) or "(root)"
-    code, message = str(error["type"]), str(error["msg"])
+    code, message = str(error["type"]), str(error["msg"]).removeprefix("Value error, ")  # pydantic's
     if code == "extra_forbidden":
         code, message = "unknown-key", "unknown key (see docs/configuration.md for the settings)"
     elif path == "live_trading_confirmed" and code == "bool_type":

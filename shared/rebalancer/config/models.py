@@ -13,7 +13,7 @@ import re
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from rebalancer.errors import StrategyError
@@ -104,6 +104,20 @@ class ExecutionConfig(_Section):
     max_price_ratio: Decimal = Field(default=Decimal(3), ge=Decimal("1.05"), le=Decimal(100))
     # A run is `completed` only within this fraction of equity of every target (run/on_target.py).
     target_tolerance: Decimal = Field(default=Decimal("0.01"), ge=Decimal("0.001"), le=Decimal("0.1"))
+    # Marketable limit orders this fraction beyond the live price (run/collars.py); unset: market orders.
+    price_collar: Decimal | None = Field(default=None, ge=Decimal("0.001"), le=Decimal("0.1"))
+
+    @field_validator("price_collar")
+    @classmethod
+    def _collar_within_buffer(cls, value: Decimal | None, info: ValidationInfo) -> Decimal | None:
+        # A collared buy reserves buying power at its limit: the buffer must pay for the collar.
+        buffer = info.data.get("cash_buffer")
+        if value is not None and buffer is not None and value > buffer:
+            raise ValueError(
+                f"{value} is larger than cash_buffer {buffer}: buys limited above the live price would "
+                "exceed the buying power; lower the collar or raise cash_buffer"
+            )
+        return value
 
     def to_plan_options(self) -> PlanOptions:
         return PlanOptions(cash_buffer=self.cash_buffer, min_order_notional=self.min_order_notional)

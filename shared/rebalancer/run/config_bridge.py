@@ -42,6 +42,7 @@ def settings_from_config(
             min_order_notional=execution.min_order_notional,
             max_price_ratio=execution.max_price_ratio,
             target_tolerance=execution.target_tolerance,
+            price_collar=execution.price_collar,
         ),
         risk_limits=config.risk.to_limits(),
         neutral_report=config.notifications.neutral,

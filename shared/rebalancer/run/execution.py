@@ -58,6 +58,7 @@ class _Tracked:
             leg.qty,
             leg.notional,
             leg.decision_price,
+            leg.limit_price,
             order=self.order,
             error=self.error,
             latency_s=latency,

@@ -91,6 +91,8 @@ def _order_line(o: OrderOutcome, neutral: bool) -> str:
     line = f"{o.side.value:<4} {o.symbol:<6} {status}"
     if not neutral:
         amount = f"qty {_num(o.qty)}" if o.qty is not None else f"${_num(o.notional)}"
+        if o.limit_price is not None:
+            amount += f" limit {_num(o.limit_price)}"
         line += f" | asked {amount}, filled {_num(o.filled_qty)} @ {_num(o.fill_price)}"
         if o.slippage_bps is not None:
             line += f", slippage {o.slippage_bps} bps"

@@ -17,6 +17,7 @@ from rebalancer.broker.base import Broker
 from rebalancer.broker.models import OrderSide
 from rebalancer.market.base import MarketData
 from rebalancer.portfolio.plan_model import PlannedOrder
+from rebalancer.run.collars import with_collar
 from rebalancer.run.execution import Executor
 from rebalancer.run.result import Leg, OrderOutcome
 
@@ -39,6 +40,7 @@ def resize_refused(
     broker: Broker,
     market_data: MarketData,
     executor: Executor,
+    collar: Decimal | None,
     next_id: Callable[[Leg], str],
     journal: Callable[[list[Leg]], None],
 ) -> tuple[list[OrderOutcome], list[str]]:
@@ -57,12 +59,14 @@ def resize_refused(
         if price is None or price <= 0:
             notes.append(f"{outcome.symbol}: refused for buying power and no live price to re-size it")
             continue
-        qty = min(outcome.qty - 1, (available / (price * PRICE_MARGIN)).to_integral_value(ROUND_FLOOR))
+        # A collared buy reserves buying power at its limit, beyond the live price by up to the collar.
+        margin = max(PRICE_MARGIN, 1 + (collar or 0))
+        qty = min(outcome.qty - 1, (available / (price * margin)).to_integral_value(ROUND_FLOOR))
         if qty < 1:
             notes.append(f"{outcome.symbol}: refused for buying power; not even one share fits now")
             continue
-        available -= qty * price * PRICE_MARGIN
-        leg = Leg(next_id(outcome), outcome.symbol, OrderSide.BUY, qty, None, price)
+        available -= qty * price * margin
+        leg = with_collar(Leg(next_id(outcome), outcome.symbol, OrderSide.BUY, qty, None, price), collar)
         retries.append(leg)
         notes.append(f"{outcome.symbol}: buy of {outcome.qty} refused for buying power; re-sized to {qty}")
     if not retries:

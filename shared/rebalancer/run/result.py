@@ -53,10 +53,16 @@ class Leg:
     qty: Decimal | None
     notional: Decimal | None
     decision_price: Decimal
+    limit_price: Decimal | None = None  # a collared order (run/collars.py); None: a market order
 
     def request(self) -> OrderRequest:
         return OrderRequest(
-            self.symbol, self.side, self.client_order_id, qty=self.qty, notional=self.notional
+            self.symbol,
+            self.side,
+            self.client_order_id,
+            qty=self.qty,
+            notional=self.notional,
+            limit_price=self.limit_price,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -67,6 +73,7 @@ class Leg:
             "qty": None if self.qty is None else str(self.qty),
             "notional": None if self.notional is None else str(self.notional),
             "decision_price": str(self.decision_price),
+            "limit_price": None if self.limit_price is None else str(self.limit_price),
         }
 
     @classmethod
@@ -78,6 +85,7 @@ class Leg:
             qty=None if data.get("qty") is None else Decimal(str(data["qty"])),
             notional=None if data.get("notional") is None else Decimal(str(data["notional"])),
             decision_price=Decimal(str(data["decision_price"])),
+            limit_price=None if data.get("limit_price") is None else Decimal(str(data["limit_price"])),
         )
 
 

@@ -67,6 +67,8 @@ class ExecutionSettings:
     # A run is `completed` only with every symbol within this fraction of equity of its target value
     # (or one whole share, or min_order_notional, whichever is larger): run/on_target.py.
     target_tolerance: Decimal = Decimal("0.01")
+    # Orders as marketable limit orders this fraction beyond the live price (run/collars.py); None: market.
+    price_collar: Decimal | None = None
 
 
 @dataclass(frozen=True)

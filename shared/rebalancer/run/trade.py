@@ -20,6 +20,7 @@ from rebalancer.portfolio.plan_model import Plan, PlannedOrder
 from rebalancer.portfolio.risk import RiskDecision, RiskState, TradingState, assess, limit_targets
 from rebalancer.run.books_step import BookKeeper
 from rebalancer.run.client_ids import belongs_to_run, client_order_id, made_by_rebalancer
+from rebalancer.run.collars import with_collar
 from rebalancer.run.context import RunContext
 from rebalancer.run.data_gate import check_bars
 from rebalancer.run.decide import Decision, decide
@@ -268,15 +269,18 @@ class Trade:
         self.ctx.ports.on_step("stale-canceled")
 
     def _legs(self, orders: tuple[PlannedOrder, ...], prices: dict[str, Decimal]) -> list[Leg]:
-        key = self.ctx.key
+        key, collar = self.ctx.key, self.ctx.settings.execution.price_collar
         return [
-            Leg(
-                client_order_id(key, o.symbol, o.side, self.settled.attempt_for(o.symbol, o.side)),
-                o.symbol,
-                o.side,
-                o.qty,
-                o.notional,
-                prices.get(o.symbol, o.price),
+            with_collar(
+                Leg(
+                    client_order_id(key, o.symbol, o.side, self.settled.attempt_for(o.symbol, o.side)),
+                    o.symbol,
+                    o.side,
+                    o.qty,
+                    o.notional,
+                    prices.get(o.symbol, o.price),
+                ),
+                collar,
             )
             for o in orders
         ]
@@ -327,6 +331,7 @@ class Trade:
             broker=self.broker,
             market_data=self.ctx.ports.market_data,
             executor=self.executor,
+            collar=self.ctx.settings.execution.price_collar,
             next_id=lambda o: client_order_id(
                 self.ctx.key, o.symbol, o.side, self.settled.attempt_for(o.symbol, o.side) + 1
             ),
