@@ -18,6 +18,7 @@ from run_fakes import FakeBroker, FakeMarketData, et, make_ports, make_settings
 
 from rebalancer.market.history import PriceHistory
 from rebalancer.run import RunStatus, run
+from rebalancer.run.ports import Ports
 from rebalancer.run.prices import check_prices
 from rebalancer_research.market.synthetic import synthetic_market
 
@@ -103,8 +104,7 @@ def test_a_position_price_far_from_the_live_price_is_refused() -> None:
     assert "501" in problem.detail
 
 
-def test_a_whole_share_buy_refused_for_buying_power_is_re_sized_smaller(tmp_path: Path) -> None:
-    """The price jumps 6% between the quote and the buy: the refused quantity is re-sized, not retried."""
+def _whole_shares_jumping_6_percent_after_the_quote() -> tuple[FakeBroker, Ports, dt.datetime]:
     broker = FakeBroker(_prices())
     broker.non_fractionable = {"GLD", "TLT", "SPY", "BIL"}
     now = et(DAY)
@@ -116,6 +116,12 @@ def test_a_whole_share_buy_refused_for_buying_power_is_re_sized_smaller(tmp_path
                 broker.prices[symbol] = (broker.prices[symbol] * Decimal("1.06")).quantize(Decimal("0.01"))
 
     ports.on_step = gap_after_the_quote
+    return broker, ports, now
+
+
+def test_a_whole_share_buy_refused_for_buying_power_is_re_sized_smaller(tmp_path: Path) -> None:
+    """The price jumps 6% between the quote and the buy: the refused quantity is re-sized, not retried."""
+    broker, ports, now = _whole_shares_jumping_6_percent_after_the_quote()
     result = run(make_settings(tmp_path), ports, now)
     assert [o for o in result.outcomes if o.order is None] == [], result.report
     assert all(o.is_filled for o in result.outcomes), result.report
@@ -128,17 +134,7 @@ def test_a_collared_buy_refused_for_buying_power_is_re_sized_at_the_new_price_an
 ) -> None:
     """With price collars the re-sized buy is a limit order too, collared around the price after the jump,
     and sized so its limit (where Alpaca reserves buying power) fits the cash."""
-    broker = FakeBroker(_prices())
-    broker.non_fractionable = {"GLD", "TLT", "SPY", "BIL"}
-    now = et(DAY)
-    ports, _ = make_ports(broker, HISTORY, now)
-
-    def gap_after_the_quote(step: str) -> None:
-        if step == "stale-canceled":
-            for symbol in broker.prices:
-                broker.prices[symbol] = (broker.prices[symbol] * Decimal("1.06")).quantize(Decimal("0.01"))
-
-    ports.on_step = gap_after_the_quote
+    broker, ports, now = _whole_shares_jumping_6_percent_after_the_quote()
     settings = make_settings(tmp_path)
     collared = replace(settings, execution=replace(settings.execution, price_collar=Decimal("0.01")))
     result = run(collared, ports, now)

@@ -93,13 +93,7 @@ class Admission:
         held = self.book.held_qty(body.symbol)
         if held < 0 and body.qty is not None and body.qty <= -held:
             return price, "buy_to_close"  # covering a short opens nothing: no buying power needed
-        available = self.book.buying_power(now)
-        if cost > available:
-            raise forbidden(
-                "insufficient buying power",
-                buying_power=str(available),
-                cost_basis=str(cost.quantize(Decimal("0.01"))),
-            )
+        self._require_buying_power(cost, now)
         return price, "buy_to_open"
 
     def _check_sell(self, body: OrderBody, far: Decimal, now: dt.datetime) -> tuple[Decimal, str]:
@@ -119,12 +113,7 @@ class Admission:
             symbol=body.symbol,
         )
 
-    def _check_short(self, body: OrderBody, far: Decimal, now: dt.datetime) -> tuple[Decimal, str]:
-        if body.qty is None or body.qty != body.qty.to_integral_value():
-            raise forbidden("fractional orders cannot be sold short")
-        ask = self.fills.far_side(body.symbol, "buy", now) or far
-        price = max(body.limit_price or Decimal(0), (ask * SHORT_MARKUP).quantize(Decimal("0.01")))
-        cost = body.qty * price
+    def _require_buying_power(self, cost: Decimal, now: dt.datetime) -> None:
         available = self.book.buying_power(now)
         if cost > available:
             raise forbidden(
@@ -132,6 +121,14 @@ class Admission:
                 buying_power=str(available),
                 cost_basis=str(cost.quantize(Decimal("0.01"))),
             )
+
+    def _check_short(self, body: OrderBody, far: Decimal, now: dt.datetime) -> tuple[Decimal, str]:
+        if body.qty is None or body.qty != body.qty.to_integral_value():
+            raise forbidden("fractional orders cannot be sold short")
+        ask = self.fills.far_side(body.symbol, "buy", now) or far
+        price = max(body.limit_price or Decimal(0), (ask * SHORT_MARKUP).quantize(Decimal("0.01")))
+        cost = body.qty * price
+        self._require_buying_power(cost, now)
         return far, "sell_to_open"
 
 
