@@ -85,3 +85,33 @@ def test_symphony_check_asks_alpaca_for_any_symbol(
     path.write_text(SYMPHONY)
     assert main(["symphony", "check", str(path), "--data", "alpaca"]) == 0
     assert "source alpaca: ok" in capsys.readouterr().out
+
+
+def test_a_profile_in_the_credentials_file_gives_the_keys(
+    emulator: EmulatorServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """No keys in the environment: REBALANCER_PROFILE picks a section of the credentials file."""
+    credentials = tmp_path / "credentials"
+    credentials.write_text(
+        f"[emulator]\nAPCA_API_KEY_ID = {EMULATOR_KEY}\nAPCA_API_SECRET_KEY = {EMULATOR_SECRET}\n"
+        f"APCA_API_DATA_URL = {emulator.url}\n"
+    )
+    credentials.chmod(0o600)
+    for name in ("APCA_API_KEY_ID", "APCA_API_SECRET_KEY", "APCA_API_DATA_URL"):
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("REBALANCER_CREDENTIALS_FILE", str(credentials))
+    path = tmp_path / "m.clj"
+    path.write_text(SYMPHONY)
+    args = ["signals", "--data", "alpaca", "--strategy", str(path), "--as-of", str(END)]
+
+    assert main(args) == 2  # no env keys and no [default] section: refused, naming both ways
+    assert "REBALANCER_PROFILE" in capsys.readouterr().err
+    assert emulator.request_log.count("bars") == 0
+
+    monkeypatch.setenv("REBALANCER_PROFILE", "emulator")
+    assert main(args) == 0
+    assert "Alpaca market data" in capsys.readouterr().out
+    assert emulator.request_log.count("bars") >= 1

@@ -8,8 +8,9 @@ that a load reads: parsing and validating 450 CSV files of 10 years takes 2.4 s 
 disk without any request; the symbols it does not cover are fetched in one batched request (all pages)
 and written. Adjusted history changes after a split or a dividend: deleting the folder fetches again.
 
-Keys come from the environment, as Alpaca's own tools name them: APCA_API_KEY_ID and
-APCA_API_SECRET_KEY; APCA_API_DATA_URL points the client elsewhere (the emulator in tests).
+Keys come from the environment, as Alpaca's own tools name them (APCA_API_KEY_ID and
+APCA_API_SECRET_KEY; APCA_API_DATA_URL points the client elsewhere, the emulator in tests), or from a
+profile in a credentials file (REBALANCER_PROFILE; alpaca_keys.py).
 
     >>> cache = BarsCache(Path(".rebalancer/bars"), fetch=market.daily_history, feed="iex")  # doctest: +SKIP
     >>> history = cache.load(["SPY", "TLT"], dt.date(2016, 1, 4), dt.date(2026, 7, 31))      # doctest: +SKIP
@@ -27,7 +28,6 @@ from typing import Any
 
 import numpy as np
 
-from rebalancer.errors import ConfigError
 from rebalancer.market.history import PriceHistory
 from rebalancer_research.market.csv_source import SymbolSeries, _union, load_csv_dir
 
@@ -104,20 +104,13 @@ def _read_arrays(path: Path) -> SymbolSeries:
 
 
 def alpaca_fetch(environ: Mapping[str, str] | None = None, *, feed: str = "iex") -> Fetch:
-    """Alpaca's market data adapter (the live run's: timeouts, retries, all pages), keys from the env."""
-    from rebalancer.alpaca.credentials import AlpacaCredentials
+    """Alpaca's market data adapter (the live run's: timeouts, retries, all pages); keys from the env
+    or a profile (alpaca_keys.py)."""
     from rebalancer.alpaca.market_data import AlpacaMarketData
+    from rebalancer_research.market.alpaca_keys import market_data_keys
 
-    env = os.environ if environ is None else environ
-    key, secret = env.get("APCA_API_KEY_ID"), env.get("APCA_API_SECRET_KEY")
-    if not key or not secret:
-        raise ConfigError(
-            "no Alpaca market data keys in the environment",
-            code="alpaca-keys-missing",
-            hint="export APCA_API_KEY_ID and APCA_API_SECRET_KEY (a paper account's keys are enough)",
-            where="--data alpaca",
-        )
-    data = AlpacaMarketData(AlpacaCredentials(key, secret), base_url=env.get("APCA_API_DATA_URL"), feed=feed)
+    keys = market_data_keys(environ)
+    data = AlpacaMarketData(keys.credentials, base_url=keys.data_url, feed=feed)
     return data.daily_history
 
 

@@ -51,7 +51,8 @@ def _common(parser: argparse.ArgumentParser) -> None:
         "--data",
         metavar="DIR",
         help="folder of SYMBOL.csv files, or 'alpaca' (Alpaca market data cached in "
-        "$REBALANCER_BARS_CACHE, default .rebalancer/bars; keys from APCA_API_KEY_ID/APCA_API_SECRET_KEY) "
+        "$REBALANCER_BARS_CACHE, default .rebalancer/bars; keys from APCA_API_KEY_ID/APCA_API_SECRET_KEY "
+        "or a REBALANCER_PROFILE) "
         "(default: synthetic market)",
     )
     parser.add_argument("--start", type=_date, help="first session (YYYY-MM-DD)")

@@ -87,7 +87,7 @@ def register(subparsers: Any) -> None:
         "--data",
         metavar="DIR",
         help="a folder of SYMBOL.csv files, or 'alpaca' (Alpaca market data, cached on disk; keys from "
-        "APCA_API_KEY_ID/APCA_API_SECRET_KEY) (default: synthetic)",
+        "APCA_API_KEY_ID/APCA_API_SECRET_KEY or a REBALANCER_PROFILE) (default: synthetic)",
     )
     parser.add_argument("--as-of", metavar="YYYY-MM-DD", help="the session to decide on (default: the last)")
     parser.add_argument("--format", choices=("table", "json"), default="table", help="output format")
