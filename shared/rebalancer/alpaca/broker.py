@@ -156,7 +156,8 @@ class AlpacaBroker:
             raise
 
     def submit_order(self, request: OrderRequest) -> Order:
-        """Post a market DAY order once; resolve every unclear outcome by client_order_id."""
+        """Post a DAY order (market, or limit when collared) once; resolve every unclear outcome by
+        client_order_id."""
         last_error: BrokerError | None = None
         ambiguous = False  # an earlier attempt may have reached the broker
         for _ in range(self._submit_attempts):

@@ -3,8 +3,9 @@
 A whole-share quantity is sized from the live price, but the price can move between the quote and the
 order (an opening gap): the broker then refuses the buy for insufficient buying power, and the same
 quantity would be refused on every retry. The refused leg is re-sized from the account's buying power
-now and a fresh live price, with a 0.5% margin for the market order's fill price, and sent once under
-the next leg number of its symbol (a new client_order_id: the refused one made no order).
+now and a fresh live price, with a 0.5% margin for the market order's fill price (or the collar, when
+larger: a collared buy reserves buying power at its limit), and sent once under the next leg number of
+its symbol (a new client_order_id: the refused one made no order).
 """
 
 from __future__ import annotations
