@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 
 class RebalancerError(Exception):
     """Base of every error the product raises on purpose."""
@@ -37,9 +39,21 @@ class StrategyError(RebalancerError):
 
 
 class DataError(RebalancerError):
-    """Market data is missing, short, stale or corrupt."""
+    """Market data is missing, short, stale or corrupt; `symbols`: the symbols it is about, if any."""
 
     default_code = "data-invalid"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        hint: str = "",
+        where: str = "",
+        symbols: Sequence[str] = (),
+    ) -> None:
+        self.symbols = tuple(symbols)
+        super().__init__(message, code=code, hint=hint, where=where)
 
 
 class ConfigError(RebalancerError):

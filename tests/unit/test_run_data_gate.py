@@ -8,9 +8,12 @@ import numpy as np
 import pytest
 from run_fakes import FakeBroker
 
+from rebalancer.errors import DataError
 from rebalancer.market.history import PriceHistory
 from rebalancer.run.data_gate import check_bars
 from rebalancer.run.guards import fetch_calendar
+from rebalancer.strategies.loading import read_strategy
+from rebalancer.strategies.symbols import naming_files
 
 TODAY = dt.date(2026, 1, 5)
 CALENDAR = fetch_calendar(FakeBroker({}), TODAY, 30)
@@ -63,3 +66,22 @@ def test_missing_symbols_fail_and_the_error_is_actionable() -> None:
     error = quality.to_error()
     assert error.code == "symbol-missing"
     assert "no orders were placed" in error.hint
+
+
+def test_a_data_error_about_symbols_names_the_files_that_ask_for_them() -> None:
+
+    strategies = [
+        read_strategy("one", 0.5, '(defsymphony "A" {} (asset "SMR"))', "strategies/one.clj", {}),
+        read_strategy("two", 0.5, '(defsymphony "B" {} (asset "SPY"))', "strategies/two.clj", {}),
+    ]
+    err = DataError(
+        "no bars for SMR, ZZZZ", code="symbol-no-data", hint="check the feed", symbols=["SMR", "ZZZZ"]
+    )
+    named = naming_files(err, strategies)
+    assert named.code == "symbol-no-data"
+    assert named.symbols == ("SMR", "ZZZZ")
+    assert named.message == "no bars for SMR, ZZZZ: SMR (in strategies/one.clj)"
+    assert named.where == "strategies/one.clj"
+    assert named.hint == "check the ticker SMR in strategies/one.clj; check the feed"
+    unrelated = DataError("no bars", code="symbol-no-data", symbols=["ZZZZ"])
+    assert naming_files(unrelated, strategies) is unrelated

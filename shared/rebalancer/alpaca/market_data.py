@@ -83,6 +83,7 @@ class AlpacaMarketData:
                 f"Alpaca returned no daily bars for {', '.join(missing)} between {start} and {end}",
                 code="symbol-no-data",
                 hint=f"check the symbols exist and trade on the '{self.feed}' feed",
+                symbols=missing,
             )
         return bars_to_history(wanted, bars)
 

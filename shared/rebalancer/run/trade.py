@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from rebalancer.broker.models import Account, AssetInfo, Order, OrderSide, Position
+from rebalancer.errors import DataError
 from rebalancer.market.history import PriceHistory
 from rebalancer.portfolio.plan import PlanOptions, plan_buys, plan_orders
 from rebalancer.portfolio.plan_model import Plan, PlannedOrder
@@ -34,6 +35,7 @@ from rebalancer.run.result import Leg, OrderOutcome, RunStatus
 from rebalancer.run.resume import Settled, settle
 from rebalancer.run.serialize import to_json
 from rebalancer.strategies import LoadedStrategy, needed_symbols
+from rebalancer.strategies.symbols import naming_files
 
 # The last account read and the sides whose fills came after it (for the on-target check).
 Base = tuple[Account, list[Position], tuple[OrderSide, ...]]
@@ -220,9 +222,11 @@ class Trade:
             orders = pool.submit(self.broker.list_open_orders)
             bars = pool.submit(self.ctx.ports.market_data.daily_history, sorted(needed), start, end)
             live = pool.submit(live_prices, self.ctx.ports.market_data, needed)
-            return Snapshot(
-                account.result(), positions.result(), orders.result(), bars.result(), live.result()
-            )
+            try:
+                history = bars.result()
+            except DataError as err:  # a typo ticker: say which strategy file asks for it
+                raise naming_files(err, self.strategies) from err
+            return Snapshot(account.result(), positions.result(), orders.result(), history, live.result())
 
     def _assets(self, symbols: set[str]) -> dict[str, AssetInfo]:
         return self.broker.get_assets(sorted(symbols))
