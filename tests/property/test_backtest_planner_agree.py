@@ -79,31 +79,37 @@ def cases(draw: st.DrawFn) -> Case:
 
 
 @st.composite
-def scaled_cases(draw: st.DrawFn) -> Case:
+def scaled_cases(draw: st.DrawFn, *, bite: bool = False) -> Case:
     """Small books (up to 40 minimum orders) whose positions are drawn off their targets by a role: a
     sell under the minimum (it stays, so the buys are short of the cash and scaled), a buy of up to three
     minimum orders (which may fall under the minimum once scaled), a sell over it; plus exits. Equity and
-    weights are drawn first, the positions from them, and the cash is the rest."""
+    weights are drawn first, the positions from them, and the cash is the rest. With `bite`, the first
+    two targets are a sell of 0.5 to 0.95 minimum orders that stays and a buy of 1 to 2 minimum orders, so
+    the scaled buy mostly falls under the minimum."""
     minimum = draw(st.sampled_from([Decimal(5), Decimal(25)]))
     buffer = draw(st.sampled_from([Decimal(0), Decimal("0.02")]))
     equity = draw(st.decimals(2 * minimum, 40 * minimum, places=2))
     prices = {s: draw(st.decimals(Decimal(1), Decimal(500), places=2)) for s in SYMBOLS}
-    raw = {s: draw(st.floats(0.01, 1.0)) for s in draw(st.sets(st.sampled_from(SYMBOLS), min_size=1))}
+    targeted = draw(st.sets(st.sampled_from(SYMBOLS), min_size=2 if bite else 1))
+    raw = {s: draw(st.floats(0.01, 1.0)) for s in targeted}
     total = sum(raw.values())
     weights = {s: round(w / total, 6) for s, w in raw.items()}
     if sum(weights.values()) > 1:
         weights = {s: w / sum(weights.values()) for s, w in weights.items()}
+    offsets = {"kept sell": (0.05, 0.95), "buy": (-3.0, -0.05), "sell": (1.05, 3.0), "not held": None}
+    roles = st.sampled_from(["kept sell", "kept sell", "buy", "buy", "sell", "not held"])
+    forced = dict(zip(sorted(targeted), [(0.5, 0.95), (-2.0, -1.0)] if bite else [], strict=False))
     investable = equity * (1 - buffer)
-    offsets = {"kept sell": (0.05, 0.95), "buy": (-3.0, -0.05), "sell": (1.05, 3.0)}
     values: dict[str, Decimal] = {}
     for s in SYMBOLS:
-        if s in weights:
-            role = draw(st.sampled_from(["kept sell", "kept sell", "buy", "buy", "sell", "not held"]))
-            if role != "not held":
-                off = Decimal(repr(draw(st.floats(*offsets[role])))) * minimum
-                values[s] = Decimal(repr(weights[s])) * investable + off
-        elif draw(st.integers(0, 3)) == 0:  # an exit
-            values[s] = draw(st.decimals(Decimal("0.5"), 2 * minimum, places=2))
+        if s not in weights:
+            if draw(st.integers(0, 3)) == 0:  # an exit
+                values[s] = draw(st.decimals(Decimal("0.5"), 2 * minimum, places=2))
+            continue
+        bounds = forced.get(s) or offsets[draw(roles)]
+        if bounds is not None:
+            off = Decimal(repr(draw(st.floats(*bounds)))) * minimum
+            values[s] = Decimal(repr(weights[s])) * investable + off
     qty = {s: (v / prices[s]).quantize(Decimal("0.000001")) for s, v in values.items()}
     qty = {s: q for s, q in qty.items() if q > 0}
     cash = (equity - sum((q * prices[s] for s, q in qty.items()), Decimal(0))).quantize(Decimal("0.01"))
@@ -187,7 +193,7 @@ def test_backtest_and_planner_agree_when_buys_must_be_scaled(case: Case) -> None
 
 
 @settings(max_examples=150, deadline=None)
-@given(scaled_cases())
+@given(scaled_cases(bite=True))
 def test_backtest_and_planner_agree_when_the_minimum_bites_after_scaling(case: Case) -> None:
     assume(case.equity > 0 and minimum_bites_after_scaling(case) and not near_the_minimum(case))
     assert_agree(case)

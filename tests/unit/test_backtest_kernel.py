@@ -6,8 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rebalancer_research.backtest.kernel import run_sessions
+from rebalancer_research.backtest.kernel import _dense_trade, run_sessions
 from rebalancer_research.backtest.options import BacktestOptions, parse_rebalance
+from rebalancer_research.backtest.rules import Book, Trader
 
 
 @st.composite
@@ -110,6 +111,18 @@ def test_every_kernel_scales_the_buys_before_skipping_those_under_the_minimum(me
     assert path.holdings[1].tolist() == pytest.approx([8996.00, 0.0, 1003.0], abs=0.01)
     assert path.final_cash == pytest.approx(4.00, abs=0.01)
     assert path.equity[1] == pytest.approx(10_003.0)
+
+
+def test_cash_a_hair_below_zero_with_nothing_to_buy_trades_nothing():
+    # After a fully invested day the cash can be a rounding error below 0; with no positive delta there
+    # is nothing to scale (and no 0 / 0).
+    trader = Trader(BacktestOptions(cash_buffer=0.0, min_order_notional=1.0))
+    book = Book({0: 100.0}, -1e-12)
+    assert trader.trade(book, [(0, 1.0)]) == (0.0, 0.0)
+    assert book.held == {0: 100.0}
+    h = np.array([100.0])
+    assert _dense_trade(trader, h, np.array([1.0]), -1e-12, 100.0 - 1e-12) == (-1e-12, 0.0, 0.0)
+    assert h.tolist() == [100.0]
 
 
 def test_the_linear_kernel_over_a_long_history_with_skipped_orders():
