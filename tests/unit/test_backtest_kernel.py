@@ -6,12 +6,21 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rebalancer_research.backtest.kernel import run_sessions
+from rebalancer_research.backtest.kernel import _dense_trade, run_sessions
 from rebalancer_research.backtest.options import BacktestOptions, parse_rebalance
+from rebalancer_research.backtest.rules import Book, Trader
 
 
 @st.composite
-def sessions(draw, rebalances=("daily", "weekly", "threshold:0.05"), max_sessions=12):
+def sessions(
+    draw,
+    rebalances=("daily", "weekly", "threshold:0.05"),
+    max_sessions=12,
+    *,
+    equities=(100_000.0, 2_000.0),
+    minimums=(0.0, 1.0, 20.0, 3000.0),
+    buffers=(0.0, 0.02),
+):
     n = draw(st.integers(2, max_sessions))
     width = draw(st.integers(1, 5))
     seed = draw(st.integers(0, 2**16))
@@ -31,10 +40,10 @@ def sessions(draw, rebalances=("daily", "weekly", "threshold:0.05"), max_session
     options = BacktestOptions(
         slippage_bps=draw(st.sampled_from([0.0, 5.0])),
         fee_bps=draw(st.sampled_from([0.0, 10.0])),
-        cash_buffer=draw(st.sampled_from([0.0, 0.02])),
-        min_order_notional=draw(st.sampled_from([0.0, 1.0, 20.0, 3000.0])),
+        cash_buffer=draw(st.sampled_from(buffers)),
+        min_order_notional=draw(st.sampled_from(minimums)),
         rebalance=parse_rebalance(draw(st.sampled_from(rebalances))),
-        initial_equity=draw(st.sampled_from([100_000.0, 2_000.0])),
+        initial_equity=draw(st.sampled_from(equities)),
     )
     return targets, may_trade, pre, post, options
 
@@ -62,6 +71,58 @@ def test_the_linear_kernel_follows_the_same_rules_as_the_book(case):
     targets, may_trade, pre, post, options = case
     sparse = run_sessions(targets, may_trade, pre, post, options, method="sparse")
     _same(sparse, run_sessions(targets, may_trade, pre, post, options, method="linear"))
+
+
+# Small accounts against the minimum, fully invested: the sells under the minimum stay, so the buys are
+# scaled to the cash nearly every session, and scaled buys fall under the minimum (issue 15: the
+# minimum applies after scaling, as in the live planner).
+_SCALED = {"equities": (200.0, 1_000.0), "minimums": (5.0, 20.0), "buffers": (0.0,)}
+
+
+@settings(max_examples=150, deadline=None)
+@given(sessions(rebalances=("daily", "weekly", "threshold:0.05"), max_sessions=40, **_SCALED))
+def test_sparse_and_dense_books_scale_buys_then_skip_under_the_minimum_alike(case):
+    targets, may_trade, pre, post, options = case
+    sparse = run_sessions(targets, may_trade, pre, post, options, method="sparse")
+    _same(sparse, run_sessions(targets, may_trade, pre, post, options, method="dense"))
+
+
+@settings(max_examples=150, deadline=None)
+@given(sessions(rebalances=("daily", "weekly", "monthly"), max_sessions=120, **_SCALED))
+def test_the_linear_kernel_scales_buys_then_skips_under_the_minimum_like_the_book(case):
+    targets, may_trade, pre, post, options = case
+    sparse = run_sessions(targets, may_trade, pre, post, options, method="sparse")
+    _same(sparse, run_sessions(targets, may_trade, pre, post, options, method="linear"))
+
+
+@pytest.mark.parametrize("method", ["sparse", "dense", "linear"])
+def test_every_kernel_scales_the_buys_before_skipping_those_under_the_minimum(method):
+    # tests/property/test_backtest_planner_agree.py's worked case as two sessions: buy C for 1,003 of
+    # 10,003, then target A 0.8996, B 0.0004, C 0.1. C's 2.70 excess is under the 5 minimum and stays,
+    # so the buys (A 8,998.70, B 4.00) exceed the 9,000 of cash: both are scaled by 9,000 / 9,002.70
+    # and B, now under the minimum, is skipped. A gets 8,996.00 (the live planner's figure), not the
+    # 8,998.70 it would get were B dropped before scaling; B's 4.00 stays in cash.
+    targets = np.array([[0.0, 0.0, 1003 / 10003], [0.8996, 0.0004, 0.1]])
+    ones = np.ones((2, 3))
+    options = BacktestOptions(
+        cash_buffer=0.0, min_order_notional=5.0, initial_equity=10_003.0, rebalance=parse_rebalance("daily")
+    )
+    path = run_sessions(targets, np.ones(2, dtype=bool), ones, ones, options, method=method)
+    assert path.holdings[1].tolist() == pytest.approx([8996.00, 0.0, 1003.0], abs=0.01)
+    assert path.final_cash == pytest.approx(4.00, abs=0.01)
+    assert path.equity[1] == pytest.approx(10_003.0)
+
+
+def test_cash_a_hair_below_zero_with_nothing_to_buy_trades_nothing():
+    # After a fully invested day the cash can be a rounding error below 0; with no positive delta there
+    # is nothing to scale (and no 0 / 0).
+    trader = Trader(BacktestOptions(cash_buffer=0.0, min_order_notional=1.0))
+    book = Book({0: 100.0}, -1e-12)
+    assert trader.trade(book, [(0, 1.0)]) == (0.0, 0.0)
+    assert book.held == {0: 100.0}
+    h = np.array([100.0])
+    assert _dense_trade(trader, h, np.array([1.0]), -1e-12, 100.0 - 1e-12) == (-1e-12, 0.0, 0.0)
+    assert h.tolist() == [100.0]
 
 
 def test_the_linear_kernel_over_a_long_history_with_skipped_orders():

@@ -174,16 +174,17 @@ def _dense_trade(
     delta = goal - h
     wanted = goal > 0.0
     sell = (~wanted & (h > 0.0)) | (wanted & (-delta >= trader.minimum) & (delta < 0.0))
-    buy = wanted & (delta >= trader.minimum) & (delta > 0.0)
+    buy = wanted & (delta > 0.0)
     sold = -float(delta[sell].sum())
     h[sell] = goal[sell]
     buys = delta[buy]
-    bought = float(buys.sum())
     cash += sold * trader.sell_rate
-    if bought > 0.0 and bought * trader.buy_rate > cash:
-        scale = max(cash, 0.0) / (bought * trader.buy_rate)
-        buys *= scale
-        bought *= scale
+    # Trader.trade's order: every positive delta scaled to the cash, then buys under the minimum skipped.
+    wanted_total = float(buys.sum())
+    if wanted_total > 0.0 and wanted_total * trader.buy_rate > cash:
+        buys *= max(cash, 0.0) / (wanted_total * trader.buy_rate)
+    buys[buys < trader.minimum] = 0.0  # a buy left at 0 (minimum 0, no cash) adds nothing
+    bought = float(buys.sum())
     h[buy] += buys
     cash -= bought * trader.buy_rate
     return cash, sold + bought, sold * (1.0 - trader.sell_rate) + bought * (trader.buy_rate - 1.0)

@@ -10,7 +10,9 @@ that map from the cost-free path converges in a few vectorized steps (each step 
 about the cost rate). Which orders are skipped is decided exactly for a given equity path by following
 each symbol's chain of skipped orders (only orders near the minimum take a Python step); sides and
 equity are re-derived until they agree, and a final check applies the trading rules to the solved
-book. A trade where anything disagrees, or where buys would need scaling, is marked bad.
+book. A trade where anything disagrees, or where buys would need scaling (all the positive deltas,
+those under the minimum included, exceed the cash: rules.Trader scales them all, then skips), is
+marked bad.
 
     >>> import numpy as np
     >>> from rebalancer_research.backtest.options import BacktestOptions
@@ -33,7 +35,8 @@ FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 IntArray = npt.NDArray[np.intp]
 
-# Cash left after a trade, relative to the equity, below which buys might have been scaled.
+# Cash left after a trade and the skipped buys, relative to the equity, below which buys might have been
+# scaled.
 CASH_MARGIN = 1e-12
 # Rounds of re-deciding skipped orders, and steps of the equity iteration per round.
 SIDE_ROUNDS = 4
@@ -265,7 +268,11 @@ def _outcome(
     holdings = np.zeros((pairs.count, pairs.width))
     holdings[pairs.rows, pairs.cols] = kept
     cash = equity[1:] - costs - pairs.row_sum(kept)
+    # The buys are scaled (rules.Trader) when all the positive deltas, the skipped ones under the minimum
+    # included, cost more than the cash: then the cash left would not cover the skipped buys.
+    skipped_buys = pairs.row_sum(np.where(sides.skipped & (orders > 0.0), orders, 0.0))
+    spare = cash - pairs.trader.buy_rate * skipped_buys
     with np.errstate(invalid="ignore"):
-        bad = (pairs.row_sum(wrong.astype(np.float64)) > 0.0) | ~(cash > CASH_MARGIN * equity[1:])
+        bad = (pairs.row_sum(wrong.astype(np.float64)) > 0.0) | ~(spare > CASH_MARGIN * equity[1:])
         bad |= ~(equity[1:] > 0.0)
     return Solved(holdings, cash, pairs.row_sum(executed), costs, np.asarray(bad, dtype=np.bool_))

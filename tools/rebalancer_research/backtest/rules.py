@@ -1,8 +1,12 @@
 """The trading rules every simulation kernel applies, and the path a kernel returns.
 
-Rules (the live planner's): targets are weight x equity x (1 - cash_buffer); an order below
-min_order_notional is skipped unless it closes a position; sells first, then buys scaled down to the
-cash left; slippage moves the price against us and fees are charged on the executed notional.
+Rules (the live planner's, portfolio/plan.py, in its order): targets are weight x equity x
+(1 - cash_buffer); a sell below min_order_notional is skipped unless it closes a position; sells first;
+then every positive delta (those under the minimum included) is scaled by one factor down to the cash
+left, when together they exceed it, and only then is a buy below min_order_notional skipped (its cash
+stays unspent); slippage moves the price against us and fees are charged on the executed notional.
+The planner's whole-share assets and open-order blocks have no counterpart here (fractional shares,
+every order fills at once).
 
     >>> from rebalancer_research.backtest.options import BacktestOptions
     >>> trader = Trader(BacktestOptions(slippage_bps=10, cash_buffer=0.0))
@@ -96,25 +100,29 @@ class Trader:
         for col in [c for c in held if c not in wanted]:  # full exits always go, whatever their size
             sold += held.pop(col)
         buys = []
-        bought = 0.0
+        wanted_total = 0.0
         for col, weight in target:
             want = weight * investable
             delta = want - held.get(col, 0.0)
-            if delta >= minimum and delta > 0.0:
+            if delta > 0.0:
                 buys.append((col, delta))
-                bought += delta
+                wanted_total += delta
             elif -delta >= minimum and delta < 0.0:
                 sold -= delta
                 held[col] = want
         cash = book.cash + sold * self.sell_rate
         buy_rate = self.buy_rate
-        # Buys are sized from the cash left after the sells (which may be a hair below 0 after a
-        # fully invested day: then there is nothing to scale when nothing is bought).
-        if bought > 0.0 and bought * buy_rate > cash:
-            scale = max(cash, 0.0) / (bought * buy_rate)
-            buys = [(col, d * scale) for col, d in buys]
-            bought *= scale
+        # As the live planner: every positive delta is scaled by one factor to the cash left after the
+        # sells (which may be a hair below 0 after a fully invested day), and only then are the buys
+        # under the minimum skipped.
+        scale = 1.0
+        if wanted_total > 0.0 and wanted_total * buy_rate > cash:
+            scale = max(cash, 0.0) / (wanted_total * buy_rate)
+        bought = 0.0
         for col, delta in buys:
-            held[col] = held.get(col, 0.0) + delta
+            amount = delta * scale
+            if amount >= minimum and amount > 0.0:
+                held[col] = held.get(col, 0.0) + amount
+                bought += amount
         book.cash = cash - bought * buy_rate
         return sold + bought, sold * (1.0 - self.sell_rate) + bought * (buy_rate - 1.0)
