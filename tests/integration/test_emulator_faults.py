@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from decimal import Decimal
 
@@ -113,6 +114,21 @@ def test_latency_delays_only_the_chosen_endpoint(emu: EmulatorServer) -> None:
     assert requests.get(f"{emu.url}/v2/clock", headers=HEADERS, timeout=1).status_code == 200
     with pytest.raises(requests.ReadTimeout):
         requests.get(f"{emu.url}/v2/stocks/bars?symbols=SPY&timeframe=1Day", headers=HEADERS, timeout=0.2)
+
+
+def test_a_client_that_gave_up_before_the_answer_leaves_no_traceback(
+    emu: EmulatorServer, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """The answer to a request the client stopped waiting for goes nowhere, quietly (it printed a
+    BrokenPipeError traceback in the middle of the test output and of a user's emulator log)."""
+    emu.faults.latency("account", seconds=0.6, times=3)
+    for _ in range(3):
+        with pytest.raises(requests.ReadTimeout):
+            requests.get(f"{emu.url}/v2/account", headers=HEADERS, timeout=0.1)
+    time.sleep(2.0)  # the held requests are processed and answered into closed sockets
+    assert requests.get(f"{emu.url}/v2/account", headers=HEADERS, timeout=5).status_code == 200
+    assert emu.request_log.count("account") == 4
+    assert "Traceback" not in capfd.readouterr().err
 
 
 def test_reject_the_next_orders(emu: EmulatorServer, client: TradingClient) -> None:

@@ -304,9 +304,14 @@ def _make_handler(app: EmulatorServer) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Length", str(len(payload)))
             for name, value in response.headers.items():
                 self.send_header(name, value)
-            self.end_headers()
-            if self.command != "HEAD":  # a HEAD answer has the headers of its body, never the body
-                self.wfile.write(payload)
+            try:
+                self.end_headers()
+                if self.command != "HEAD":  # a HEAD answer has the headers of its body, never the body
+                    self.wfile.write(payload)
+            except (BrokenPipeError, ConnectionResetError):
+                # The client gave up first (its read timeout ran out during a latency fault): the request
+                # was processed and logged; there is no one to answer.
+                self.close_connection = True
 
         def _abort(self, *, linger: bool) -> None:
             """Close without answering: an RST (reset) or a plain FIN (dropped after a stall)."""
