@@ -84,3 +84,29 @@ def test_weight_history_accessors():
     assert empty.first_valid_date is None
     with pytest.raises(DataError):
         empty.last_valid_row()
+
+
+@pytest.mark.parametrize(
+    ("strategies", "allocations", "shown"),
+    [
+        (
+            ("a", "b"),
+            {"a": 0.5, "b": 0.25, "d": 0.125, "c": 0.125},
+            "allocations: allocations name strategies that were not evaluated: c, d "
+            "(allocation-unknown-strategy). Hint: allocate only to enabled strategies",
+        ),
+        (
+            ("a", "b", "c"),
+            {"b": 1.0},
+            "allocations: strategies without an allocation: a, c (allocation-missing). "
+            "Hint: give every strategy an allocation (0 to disable it)",
+        ),
+    ],
+)
+def test_an_allocation_that_names_the_wrong_strategies_says_which_and_what_to_do(
+    strategies, allocations, shown
+):
+    """The operator reads this line: every offending strategy by name, sorted, and the fix."""
+    with pytest.raises(ConfigError) as err:
+        combine_weights({name: {"SPY": 1.0} for name in strategies}, allocations)
+    assert str(err.value) == shown
