@@ -133,3 +133,35 @@ def test_a_corrupt_saved_book_is_refused(saved: dict[str, object], error: type[E
 def test_a_corrupt_saved_day_is_refused() -> None:
     with pytest.raises(ValueError, match="yesterday"):
         Books.from_dict({"as_of": "yesterday", "books": {}})
+
+
+# --- value and weights (P&L and the corridor's drift) ---
+
+
+def test_a_book_is_valued_at_its_prices_and_an_unpriced_holding_counts_nothing() -> None:
+    book = StrategyBook("a", D("0.5"), {"SPY": D("0.5"), "OLD": D(3), "TLT": D(0)}, D(100))
+    prices = {"SPY": D(200), "TLT": D(100)}
+    assert book.value(prices) == D(200)  # 100 cash + 0.5 x 200; OLD has no price, TLT no shares
+    assert book.weights(prices) == {"SPY": 0.5, "OLD": 0.0}
+
+
+def test_a_book_worth_nothing_has_no_weights() -> None:
+    book = StrategyBook("a", D("0.5"), {"OLD": D(3)}, D(0))
+    assert book.value({}) == D(0)
+    assert book.weights({}) == {}
+
+
+def test_a_book_worth_less_than_a_dollar_still_has_weights() -> None:
+    book = StrategyBook("a", D("0.5"), {"SPY": D("0.002")}, D("0.40"))
+    assert book.value({"SPY": D(200)}) == D("0.80")
+    assert book.weights({"SPY": D(200)}) == {"SPY": 0.5}
+
+
+def test_the_account_total_counts_a_single_share_and_drops_holdings_that_cancel_out() -> None:
+    books = Books(
+        {
+            "a": StrategyBook("a", D("0.5"), {"X": D(1), "Y": D(2)}),
+            "b": StrategyBook("b", D("0.5"), {"Y": D(-2)}),
+        }
+    )
+    assert books.total_shares() == {"X": D(1)}
