@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 
 import pytest
 
-from rebalancer.portfolio.books import Books, StrategyBook
+from rebalancer.portfolio.books import Books, StrategyBook, open_books, reconcile
 
 D = Decimal
 DAY = dt.date(2026, 1, 5)
@@ -165,3 +165,125 @@ def test_the_account_total_counts_a_single_share_and_drops_holdings_that_cancel_
         }
     )
     assert books.total_shares() == {"X": D(1)}
+
+
+# --- opening the books: the account split by allocation ---
+
+
+def test_first_books_split_every_position_and_the_cash_and_record_what_each_was_funded_with() -> None:
+    allocations = {"a": D("0.5"), "b": D("0.3"), "c": D("0.2")}
+    books, notes = reconcile(None, allocations, {"SPY": D(10)}, D("100.00"), DAY, prices={"SPY": D(50)})
+    assert books == Books(
+        {
+            "a": StrategyBook("a", D("0.5"), {"SPY": D(5)}, D("50.00"), invested=D(300), inception=DAY),
+            "b": StrategyBook("b", D("0.3"), {"SPY": D(3)}, D("30.00"), invested=D(180), inception=DAY),
+            "c": StrategyBook("c", D("0.2"), {"SPY": D(2)}, D("20.00"), invested=D(120), inception=DAY),
+        },
+        as_of=DAY,
+    )
+    assert notes == ["books opened: the account is split between the strategies by allocation"]
+
+
+def test_books_opened_without_prices_record_nothing_invested() -> None:
+    books, _ = reconcile(None, HALF, {"SPY": D(2)}, D("10.00"), DAY)
+    assert (books.books["a"].invested, books.books["b"].invested) == (D(0), D(0))
+    assert books.books["a"].shares == {"SPY": D(1)}
+    assert books.books["b"].cash == D("5.00")
+
+
+def test_a_cent_that_does_not_split_evenly_goes_to_the_last_strategy() -> None:
+    books = open_books(HALF, {}, D("0.05"), DAY)
+    assert (books.books["a"].cash, books.books["b"].cash) == (D("0.02"), D("0.03"))  # 0.025 rounds to even
+
+
+def test_strategies_without_a_positive_allocation_share_the_account_equally_and_nothing_is_lost() -> None:
+    zero = {"a": D(0), "b": D(0), "c": D(0)}
+    books = open_books(zero, {"SPY": D(3)}, D("0.10"), DAY)
+    assert [b.shares for b in books.books.values()] == [{"SPY": D(1)}] * 3
+    assert [b.cash for b in books.books.values()] == [D("0.03"), D("0.03"), D("0.04")]
+
+
+def test_changed_allocations_split_the_account_again_at_todays_prices() -> None:
+    saved = _two({"SPY": D(4)}, "0", {}, "100")
+    books, notes = reconcile(
+        saved, {"a": D("0.25"), "b": D("0.75")}, {"SPY": D(4)}, D(100), NEXT, prices={"SPY": D(25)}
+    )
+    assert books == Books(
+        {
+            "a": StrategyBook("a", D("0.25"), {"SPY": D(1)}, D("25.00"), invested=D(50), inception=NEXT),
+            "b": StrategyBook("b", D("0.75"), {"SPY": D(3)}, D("75.00"), invested=D(150), inception=NEXT),
+        },
+        as_of=NEXT,
+    )
+    assert notes == [
+        "the strategies or their allocations changed: the account is split again by allocation "
+        "and every strategy rebalances"
+    ]
+
+
+# --- reconciling with the broker (hand trades, dividends, fees) ---
+
+
+def test_books_that_agree_with_the_broker_are_kept_as_they_are_and_nothing_is_reported() -> None:
+    saved = _two({"AAA": D(2)}, "10", {"AAA": D(1), "ZZZ": D(4)}, "20")
+    books, notes = reconcile(saved, HALF, {"AAA": D(3), "ZZZ": D(4)}, D(30), NEXT)
+    assert books == Books(saved.books, as_of=NEXT)
+    assert notes == []
+
+
+def test_a_hand_trade_in_a_later_symbol_is_reconciled_after_one_that_agrees() -> None:
+    saved = _two({"AAA": D(2)}, "0", {"AAA": D(1), "ZZZ": D(4)}, "0")
+    books, notes = reconcile(saved, HALF, {"AAA": D(3), "ZZZ": D(2)}, D(0), NEXT)
+    assert books.books["a"].shares == {"AAA": D(2)}
+    assert books.books["b"].shares == {"AAA": D(1), "ZZZ": D(2)}
+    assert notes == ["ZZZ: the books held 4, the broker 2: scaled pro rata"]
+
+
+def test_a_position_sold_by_hand_leaves_every_book_and_the_saved_books_are_untouched() -> None:
+    saved = _two({"SPY": D(3)}, "0", {"SPY": D(1), "TLT": D(5)}, "0")
+    books, notes = reconcile(saved, HALF, {"TLT": D(5)}, D(0), NEXT)
+    assert books.books["a"].shares == {}
+    assert books.books["b"].shares == {"TLT": D(5)}
+    assert notes == ["SPY: the books held 4, the broker 0: scaled pro rata"]
+    assert saved.books["a"].shares == {"SPY": D(3)}  # the saved books are not rewritten in place
+    assert saved.books["b"].shares == {"SPY": D(1), "TLT": D(5)}
+
+
+def test_a_hand_trade_is_scaled_on_the_holder_only_and_a_book_without_the_symbol_stays_without() -> None:
+    saved = _two({"SPY": D(3)}, "0", {"TLT": D(5)}, "0")
+    books, notes = reconcile(saved, HALF, {"SPY": D(6), "TLT": D(5)}, D(0), NEXT)
+    assert books.books["a"].shares == {"SPY": D(6)}
+    assert books.books["b"].shares == {"TLT": D(5)}
+    assert notes == ["SPY: the books held 3, the broker 6: scaled pro rata"]
+
+
+def test_a_single_share_no_book_held_is_split_by_the_unequal_allocations() -> None:
+    saved = Books(
+        {"a": StrategyBook("a", D("0.6"), {}, D(0)), "b": StrategyBook("b", D("0.4"), {}, D(0))}, DAY
+    )
+    books, notes = reconcile(saved, {"a": D("0.6"), "b": D("0.4")}, {"GLD": D(1)}, D(0), NEXT)
+    assert books.books["a"].shares == {"GLD": D("0.6")}
+    assert books.books["b"].shares == {"GLD": D("0.4")}
+    assert notes == ["GLD: 1 shares no book held, split by allocation"]
+
+
+def test_a_book_left_short_is_cleared_when_the_broker_holds_the_symbol() -> None:
+    saved = _two({"X": D(2)}, "0", {"X": D(-2)}, "0")  # the books net to nothing
+    books, notes = reconcile(saved, HALF, {"X": D(3)}, D(0), NEXT)
+    assert books.books["a"].shares == {"X": D(3)}
+    assert books.books["b"].shares == {}
+    assert notes == ["X: the books held 0, the broker 3: scaled pro rata"]
+
+
+def test_a_one_dollar_dividend_is_split_by_allocation_and_reported() -> None:
+    saved = _two({}, "100", {}, "100")
+    books, notes = reconcile(saved, HALF, {}, D("201.00"), NEXT)
+    assert (books.books["a"].cash, books.books["b"].cash) == (D("100.50"), D("100.50"))
+    assert notes == ["cash the books did not hold (+1.00) split by allocation"]
+
+
+def test_a_one_cent_fee_is_booked_and_reported() -> None:
+    saved = _two({}, "100", {}, "100")
+    books, notes = reconcile(saved, HALF, {}, D("199.99"), NEXT)
+    assert (books.books["a"].cash, books.books["b"].cash) == (D("100.00"), D("99.99"))  # -0.005 -> -0.00
+    assert notes == ["cash the books did not hold (-0.01) split by allocation"]
