@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 
 import pytest
 
-from rebalancer.portfolio.books import Books, StrategyBook, open_books, reconcile
+from rebalancer.portfolio.books import Books, StrategyBook, book_targets, net_weights, open_books, reconcile
 
 D = Decimal
 DAY = dt.date(2026, 1, 5)
@@ -287,3 +287,35 @@ def test_a_one_cent_fee_is_booked_and_reported() -> None:
     books, notes = reconcile(saved, HALF, {}, D("199.99"), NEXT)
     assert (books.books["a"].cash, books.books["b"].cash) == (D("100.00"), D("99.99"))  # -0.005 -> -0.00
     assert notes == ["cash the books did not hold (-0.01) split by allocation"]
+
+
+# --- targets and netting ---
+
+
+def test_a_book_that_holds_keeps_its_fractional_shares_and_an_unpriced_holding_wants_nothing() -> None:
+    book = StrategyBook("a", D("0.5"), {"SPY": D("0.5"), "OLD": D(3), "TLT": D(0)}, D(100))
+    targets = book_targets(book, {"QQQ": 1.0}, False, {"SPY": D(200), "TLT": D(100)}, D("0.02"))
+    assert targets == {"SPY": D(100), "OLD": D(0)}
+
+
+def test_a_book_that_rebalances_wants_its_weights_of_its_value_less_the_buffer() -> None:
+    book = StrategyBook("a", D("0.5"), {}, D(1000))
+    targets = book_targets(book, {"SPY": 0.25, "TLT": 0.75, "GLD": 0.0}, True, {}, D("0.02"))
+    assert targets == {"SPY": D(245), "TLT": D(735)}  # 980 invested; GLD's zero weight is no target
+
+
+def test_books_targeting_the_same_symbol_add_up_and_a_worthless_target_is_dropped() -> None:
+    targets = [{"SPY": D(300), "OLD": D(0)}, {"SPY": D(200), "TLT": D(400)}]
+    assert net_weights(targets, D(1000)) == {"SPY": D("0.5"), "TLT": D("0.4")}
+
+
+def test_targets_above_the_account_are_scaled_down_to_it() -> None:
+    assert net_weights([{"SPY": D(900)}, {"TLT": D(600)}], D(1000)) == {"SPY": D("0.6"), "TLT": D("0.4")}
+
+
+def test_an_account_worth_nothing_has_no_target_weights() -> None:
+    assert net_weights([{"SPY": D(100)}], D(0)) == {}
+
+
+def test_a_one_dollar_account_still_targets_fifty_cents() -> None:
+    assert net_weights([{"SPY": D("0.5")}], D(1)) == {"SPY": D("0.5")}
