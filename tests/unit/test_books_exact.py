@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 
 import pytest
 
+from rebalancer.portfolio.book_fills import allocate_fills, mark_rebalanced, wanted_shares, with_values
 from rebalancer.portfolio.books import Books, StrategyBook, book_targets, net_weights, open_books, reconcile
 
 D = Decimal
@@ -319,3 +320,166 @@ def test_an_account_worth_nothing_has_no_target_weights() -> None:
 
 def test_a_one_dollar_account_still_targets_fifty_cents() -> None:
     assert net_weights([{"SPY": D("0.5")}], D(1)) == {"SPY": D("0.5")}
+
+
+# --- what each book wants to trade, and the fills allocated back ---
+
+
+def test_each_book_wants_its_target_less_what_it_holds_and_unpriced_holdings_stay() -> None:
+    books = Books(
+        {
+            # OLD*, DEAD* and GONE* have no price (delisted): they are left where they are, and
+            # several of them make sure the books' other symbols are still sized whatever the order.
+            "a": StrategyBook("a", D("0.25"), {"SPY": D(10), "OLD1": D(3), "OLD2": D(1), "OLD3": D(1)}),
+            "b": StrategyBook("b", D("0.25"), {"DEAD1": D(1), "DEAD2": D(1)}, D(600)),
+            "c": StrategyBook("c", D("0.25"), {"PNY": D(4), "QQQ": D(2)}),
+            "d": StrategyBook("d", D("0.25"), {"TLT": D(2), "GONE1": D(5), "GONE2": D(5)}),
+        }
+    )
+    targets = {
+        "a": {"SPY": D(600)},
+        "b": {"SPY": D(100), "TLT": D(500)},
+        "c": {"PNY": D(3), "QQQ": D(20)},
+    }  # d has no targets: it sells what it holds
+    prices = {"SPY": D(100), "TLT": D(50), "PNY": D("0.5"), "QQQ": D(10)}
+    assert wanted_shares(books, targets, prices) == {
+        "a": {"SPY": D(-4)},
+        "b": {"SPY": D(1), "TLT": D(10)},
+        "c": {"PNY": D(2)},  # a 50-cent stock is sized too; QQQ is on target
+        "d": {"TLT": D(-2)},
+    }
+
+
+def test_a_swap_without_a_market_fill_is_booked_at_the_decision_price() -> None:
+    books = _two({"SPY": D(5)}, "0", {}, "1000")
+    out = allocate_fills(books, {"a": {"SPY": D(-2)}, "b": {"SPY": D(2)}}, {}, {"SPY": D(100)})
+    assert out == Books(
+        {
+            "a": StrategyBook("a", D("0.5"), {"SPY": D(3)}, D("200.0000")),
+            "b": StrategyBook("b", D("0.5"), {"SPY": D(2)}, D("800.0000")),
+        },
+        as_of=DAY,
+    )
+
+
+def test_a_symbol_bought_and_sold_back_to_nothing_books_the_swap_at_the_decision_price() -> None:
+    books = _two({"SPY": D(5)}, "0", {}, "1000")
+    wanted = {"a": {"SPY": D(-2)}, "b": {"SPY": D(2)}}
+    out = allocate_fills(books, wanted, {"SPY": (D(0), D(101))}, {"SPY": D(100)})
+    assert (out.books["a"].cash, out.books["b"].cash) == (D(200), D(800))
+
+
+def test_a_one_share_fill_goes_to_the_book_that_asked_at_the_fill_price() -> None:
+    books = _two({}, "1000", {}, "1000")
+    out = allocate_fills(books, {"a": {"SPY": D(1)}, "b": {}}, {"SPY": (D(1), D(101))}, {"SPY": D(100)})
+    assert out.books["a"].shares == {"SPY": D(1)}
+    assert out.books["a"].cash == D(899)
+    assert out.books["b"] == books.books["b"]
+
+
+def test_fills_nobody_asked_for_are_shared_by_allocation() -> None:
+    books = Books(
+        {
+            "a": StrategyBook("a", D("0.6"), {"Y": D(6)}, D(100)),
+            "b": StrategyBook("b", D("0.4"), {"Y": D(4)}, D(100)),
+        }
+    )
+    fills = {"X": (D(5), D(10)), "Y": (D(-5), D(20))}  # a hand-placed or stray order filled in the run
+    out = allocate_fills(books, {"a": {}, "b": {}}, fills, {"X": D(10), "Y": D(20)})
+    assert out.books["a"].shares == {"X": D(3), "Y": D(3)}
+    assert out.books["b"].shares == {"X": D(2), "Y": D(2)}
+    assert (out.books["a"].cash, out.books["b"].cash) == (D(130), D(120))  # -30 + 60, -20 + 40
+
+
+def test_a_partial_buy_serves_a_fractional_buyer_and_the_seller_swaps_with_the_other() -> None:
+    books = Books(
+        {
+            "a": StrategyBook("a", D("0.4"), {"SPY": D(2)}, D(0)),
+            "b": StrategyBook("b", D("0.3"), {}, D(100)),
+            "c": StrategyBook("c", D("0.3"), {}, D(500)),
+        }
+    )
+    wanted = {"a": {"SPY": D(-2)}, "b": {"SPY": D("0.5")}, "c": {"SPY": D(2)}}
+    out = allocate_fills(books, wanted, {"SPY": (D("0.5"), D(100))}, {"SPY": D(100)})
+    assert [b.shares for b in out.books.values()] == [{}, {"SPY": D("0.5")}, {"SPY": D(2)}]
+    assert [b.cash for b in out.books.values()] == [D(200), D(50), D(300)]
+
+
+def test_an_over_filled_fractional_buy_goes_entirely_to_the_book_that_bought() -> None:
+    books = _two({}, "100", {}, "100")
+    out = allocate_fills(
+        books, {"a": {}, "b": {"SPY": D("0.25")}}, {"SPY": (D("0.5"), D(100))}, {"SPY": D(100)}
+    )
+    assert out.books["a"].shares == {}
+    assert out.books["b"].shares == {"SPY": D("0.5")}
+    assert out.books["b"].cash == D(50)
+
+
+def test_an_over_filled_buy_gives_the_buyer_what_it_asked_and_the_seller_gives_less() -> None:
+    books = _two({"SPY": D(3)}, "0", {}, "1000")
+    wanted = {"a": {"SPY": D(-3)}, "b": {"SPY": D(5)}}
+    out = allocate_fills(books, wanted, {"SPY": (D(3), D(100))}, {"SPY": D(100)})  # the net was 2
+    assert out.books["a"].shares == {"SPY": D(1)}
+    assert out.books["b"].shares == {"SPY": D(5)}
+    assert (out.books["a"].cash, out.books["b"].cash) == (D(200), D(500))
+
+
+def test_an_over_filled_sell_takes_all_the_seller_offered_and_the_buyer_gets_only_the_swap() -> None:
+    books = _two({"SPY": D(5)}, "0", {}, "1000")
+    wanted = {"a": {"SPY": D(-5)}, "b": {"SPY": D(3)}}
+    out = allocate_fills(books, wanted, {"SPY": (D(-3), D(100))}, {"SPY": D(100)})  # the net was -2
+    assert out.books["a"].shares == {}
+    assert out.books["b"].shares == {"SPY": D(2)}
+    assert (out.books["a"].cash, out.books["b"].cash) == (D(500), D(800))
+
+
+def test_a_penny_stock_fill_is_booked_at_its_price_and_a_fill_without_a_price_at_the_decision_price() -> None:
+    books = _two({}, "100", {}, "0")
+    wanted = {"a": {"PNY": D(4), "ZRO": D(2)}, "b": {}}
+    fills = {"PNY": (D(4), D("0.5")), "ZRO": (D(2), D(0))}
+    out = allocate_fills(books, wanted, fills, {"PNY": D("0.6"), "ZRO": D(3)})
+    assert out.books["a"].shares == {"PNY": D(4), "ZRO": D(2)}
+    assert out.books["a"].cash == D(92)  # 100 - 4 x 0.50 - 2 x 3
+
+
+def test_a_fill_with_no_price_at_all_still_moves_the_shares_and_no_cash() -> None:
+    books = _two({}, "100", {}, "100")
+    out = allocate_fills(books, {"a": {}, "b": {}}, {"NEW": (D(2), D(0))}, {})  # nothing to price it at
+    assert out.total_shares() == {"NEW": D(2)}  # the books still add up to the broker's shares
+    assert (out.books["a"].shares, out.books["b"].shares) == ({"NEW": D(1)}, {"NEW": D(1)})
+    assert (out.books["a"].cash, out.books["b"].cash) == (D(100), D(100))
+
+
+def test_the_smallest_share_fraction_is_still_booked_so_the_books_add_up() -> None:
+    books = _two({}, "1000", {}, "1000")
+    wanted = {"a": {"SPY": D(1)}, "b": {"SPY": D(1)}}
+    out = allocate_fills(books, wanted, {"SPY": (D("0.000000001"), D(100))}, {"SPY": D(100)})
+    assert out.books["a"].shares == {}  # half of 1e-9 rounds to 0 (half to even)
+    assert out.books["b"].shares == {"SPY": D("0.000000001")}
+    assert out.total_shares() == {"SPY": D("0.000000001")}
+
+
+# --- after the run: values for tomorrow's P&L, who rebalanced ---
+
+
+def test_each_book_remembers_its_value_to_the_cent_for_tomorrows_pnl() -> None:
+    books = _two({"SPY": D(3)}, "10.005", {}, "50")
+    out = with_values(books, {"SPY": D("33.333")})
+    assert out.books["a"].last_value == D("110.00")  # 10.005 + 99.999 = 110.004
+    assert out.books["b"].last_value == D("50.00")
+    assert out.as_of == DAY
+
+
+def test_only_the_books_that_rebalanced_are_marked() -> None:
+    earlier = dt.date(2025, 12, 1)
+    books = Books(
+        {
+            "a": StrategyBook("a", D("0.5"), {}, D(0)),
+            "b": StrategyBook("b", D("0.5"), {}, D(0), last_rebalanced=earlier),
+        },
+        as_of=DAY,
+    )
+    out = mark_rebalanced(books, {"a"}, NEXT)
+    assert out.books["a"].last_rebalanced == NEXT
+    assert out.books["b"].last_rebalanced == earlier
+    assert out.as_of == DAY
