@@ -84,3 +84,47 @@ def test_weight_history_accessors():
     assert empty.first_valid_date is None
     with pytest.raises(DataError):
         empty.last_valid_row()
+
+
+@pytest.mark.parametrize(
+    ("strategies", "allocations", "shown"),
+    [
+        (
+            ("a", "b"),
+            {"a": 0.5, "b": 0.25, "d": 0.125, "c": 0.125},
+            "allocations: allocations name strategies that were not evaluated: c, d "
+            "(allocation-unknown-strategy). Hint: allocate only to enabled strategies",
+        ),
+        (
+            ("a", "b", "c"),
+            {"b": 1.0},
+            "allocations: strategies without an allocation: a, c (allocation-missing). "
+            "Hint: give every strategy an allocation (0 to disable it)",
+        ),
+    ],
+)
+def test_an_allocation_that_names_the_wrong_strategies_says_which_and_what_to_do(
+    strategies, allocations, shown
+):
+    """The operator reads this line: every offending strategy by name, sorted, and the fix."""
+    with pytest.raises(ConfigError) as err:
+        combine_weights({name: {"SPY": 1.0} for name in strategies}, allocations)
+    assert str(err.value) == shown
+
+
+def test_a_strategy_may_hold_an_explicit_zero_weight_and_the_zero_is_left_out():
+    combined = combine_weights(
+        {"a": {"SPY": 0.75, "BIL": 0.25, "TLT": 0.0}, "b": {"TLT": 0.0, "SPY": 1.0}}, {"a": 0.5, "b": 0.5}
+    )
+    assert combined == {"BIL": 0.125, "SPY": 0.875}
+
+
+def test_a_single_allocated_strategy_passes_its_history_through():
+    """One strategy at 100% (the other disabled with 0): the combined history is that strategy's."""
+    only = _wh(("BIL", "SPY"), [[np.nan, np.nan], [0.25, 0.75], [1.0, 0.0]])
+    off = _wh(("TLT",), [[1.0], [1.0], [1.0]])
+    out = combine_histories({"only": only, "off": off}, {"only": 1.0, "off": 0.0})
+    assert out.symbols == ("BIL", "SPY")
+    assert out.valid.tolist() == [False, True, True]
+    assert out.row("2024-01-03") == {"BIL": 0.25, "SPY": 0.75}
+    assert out.row("2024-01-04") == {"BIL": 1.0}

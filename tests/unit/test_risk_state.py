@@ -83,3 +83,47 @@ def test_reset_clears_trips_and_can_rebase_the_high_water_mark() -> None:
         Decimal(100),
     )
     assert state.reset(high_water_mark=Decimal(80)).high_water_mark == Decimal(80)
+
+
+def test_reset_stamps_the_day_it_was_made_and_otherwise_keeps_the_last_update() -> None:
+    """`rebalancer reset-risk` resets without a date: the stored last-update day must survive it."""
+    state = RiskState(
+        Decimal(100), 3, TradingState.HALTED, "drawdown-tripped", dt.date(2026, 3, 2), dt.date(2026, 3, 4)
+    )
+    assert state.reset(today=dt.date(2026, 3, 9)).updated_on == dt.date(2026, 3, 9)
+    assert state.reset().updated_on == dt.date(2026, 3, 4)
+    assert RiskState.from_dict(state.reset().to_dict()) == RiskState(
+        high_water_mark=Decimal(100), updated_on=dt.date(2026, 3, 4)
+    )
+
+
+_HINT = "Hint: inspect the stored risk state; reset it deliberately if it cannot be repaired"
+
+
+@pytest.mark.parametrize(
+    ("data", "shown"),
+    [
+        ({"surprise": 1}, f"unknown risk state keys ['surprise'] (risk-state-invalid). {_HINT}"),
+        (
+            {"high_water_mark": 100.5},
+            "risk state is malformed: a Decimal is stored as a string, not float "
+            f"(risk-state-invalid). {_HINT}",
+        ),
+        (
+            {"high_water_mark": "NaN"},
+            f"risk state is malformed: 'NaN' is not a finite number (risk-state-invalid). {_HINT}",
+        ),
+        (
+            {"consecutive_failures": -1},
+            "risk state is malformed: consecutive_failures must be a non-negative integer, not -1 "
+            f"(risk-state-invalid). {_HINT}",
+        ),
+    ],
+)
+def test_a_malformed_risk_state_says_what_is_wrong_and_what_to_do(
+    data: dict[str, object], shown: str
+) -> None:
+    """The operator reads this line when a run refuses to trade on a damaged risk state."""
+    with pytest.raises(StateError) as err:
+        RiskState.from_dict(data)
+    assert str(err.value) == shown

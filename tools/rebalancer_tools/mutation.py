@@ -36,6 +36,9 @@ TESTS = (
     "tests/unit/test_evaluator_combine.py",
     "tests/unit/test_money_path.py",
     "tests/unit/test_money_path_records.py",
+    "tests/unit/test_strategy_books.py",
+    "tests/unit/test_run_books_resume.py",
+    "tests/unit/test_books_exact.py",
 )
 TARGET = 0.90
 KILLED = {1, 3, 36, 37, -24, 24, 152, 255}  # failed tests, pytest error, timeouts, type check
