@@ -119,7 +119,7 @@ lock: $(UV_STAMP)
 		--generate-hashes --quiet --custom-compile-command 'make lock' -o requirements/$$set.txt || exit 1; done
 
 # Mutation testing of the money path (portfolio/, run/client_ids.py, symphony/weights.py) with mutmut:
-# prints the score per module, exit 1 under 90%. Minutes, not seconds: deliberately not part of `test`.
+# prints the score per module, exit 1 when any module is under 90%. Minutes, not seconds: not part of `test`.
 mutation: $(STAMP)
 	$(STEP)"mutation: mutmut on the money path (installs the locked mutation extra)"
 	$(UV) sync --locked --extra dev --extra research --extra mutation --python $(PYTHON)

@@ -1,6 +1,6 @@
 """`make mutation`: mutation testing of the money path with mutmut, and the score per module.
 
-    $ python -m rebalancer_tools.mutation            # prints the table; exit 1 below the target
+    $ python -m rebalancer_tools.mutation            # prints the table; exit 1 if a module is under 90%
 
 mutmut 3 imports the mutated code from `mutants/`, `mutants/src` or `mutants/source` only, so the
 runtime (`shared/`) is staged as `src/` in a scratch folder (`.mutation/`, git-ignored) with the tests,
@@ -96,6 +96,11 @@ def report(by_module: dict[str, Counter[str]]) -> float:
     return score
 
 
+def below_target(by_module: dict[str, Counter[str]], target: float = TARGET) -> list[str]:
+    """The modules scoring under the target: each module must reach it, not only the total."""
+    return [module for module, counts in by_module.items() if _score(counts) < target]
+
+
 def _score(counts: Counter[str]) -> float:
     checked = counts["killed"] + counts["survived"]
     return counts["killed"] / checked if checked else 0.0
@@ -122,12 +127,17 @@ def main(argv: list[str] | None = None) -> int:
     if run.returncode != 0:
         print(f"mutmut failed (exit {run.returncode}); see `cd {scratch} && mutmut run`", file=sys.stderr)
         return 2
-    score = report(scores(scratch))
+    by_module = scores(scratch)
+    score = report(by_module)
     print(
-        f"mutation score {score:.1%} (target {TARGET:.0%}); mutmut ran {elapsed:.0f} s with {args.jobs} jobs"
+        f"mutation score {score:.1%} (target {TARGET:.0%} for every module); "
+        f"mutmut ran {elapsed:.0f} s with {args.jobs} jobs"
     )
+    short = below_target(by_module)
+    if short:
+        print(f"under the target: {', '.join(short)}")
     print(f"survivors: cd {scratch} && {mutmut} results")
-    return 0 if score >= TARGET else 1
+    return 0 if score >= TARGET and not short else 1
 
 
 if __name__ == "__main__":
