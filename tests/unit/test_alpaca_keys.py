@@ -10,9 +10,10 @@ from rebalancer.errors import ConfigError
 from rebalancer_research.market.alpaca_keys import market_data_keys
 
 PAPER = "PKPAPERKEY0001"
-PAPER_SECRET = "paper-secret-value-0001"
+PAPER_SECRET = "paper-secret-value-0001"  # pragma: allowlist secret (a planted test value)
 LIVE = "AKLIVEKEY0002"
-LIVE_SECRET = "live-secret-value-0002"
+ENV_SECRET = "envsecret"  # pragma: allowlist secret (a planted test value)
+LIVE_SECRET = "live-secret-value-0002"  # pragma: allowlist secret (a planted test value)
 
 
 def _file(tmp_path: Path, text: str, mode: int = 0o600) -> Path:
@@ -35,7 +36,7 @@ def test_the_environment_keys_are_used_when_no_profile_is_chosen(tmp_path: Path)
     path = _two_profiles(tmp_path)
     env = {
         "APCA_API_KEY_ID": "ENVKEY",
-        "APCA_API_SECRET_KEY": "envsecret",
+        "APCA_API_SECRET_KEY": ENV_SECRET,
         "REBALANCER_CREDENTIALS_FILE": str(path),
     }
     keys = market_data_keys(env)
@@ -47,7 +48,7 @@ def test_a_chosen_profile_beats_keys_lying_in_the_environment(tmp_path: Path) ->
     path = _two_profiles(tmp_path)
     env = {
         "APCA_API_KEY_ID": "ENVKEY",
-        "APCA_API_SECRET_KEY": "envsecret",
+        "APCA_API_SECRET_KEY": ENV_SECRET,
         "REBALANCER_CREDENTIALS_FILE": str(path),
         "REBALANCER_PROFILE": "live",
     }
