@@ -80,6 +80,8 @@ security: $(STAMP) checkov
 	$(STEP)"security: bandit (Python code; settings in pyproject.toml)"
 	$(BIN)/bandit --quiet --configfile pyproject.toml --recursive shared tools functions
 	$(STEP)"security: detect-secrets (every tracked file against .secrets.baseline)"
+	@# The baseline leaves out the is_indirect_reference filter: its regex took 4 ms a line on the corpus
+	@# fixtures (4.5 min of CI). A filter only drops findings, so without it the scan is stricter (30 s).
 	git ls-files -z | xargs -0 $(BIN)/detect-secrets-hook --baseline .secrets.baseline
 	$(STEP)"security: cfn-lint ($(IAC))"
 	$(BIN)/cfn-lint $(IAC)
