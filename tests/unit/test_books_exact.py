@@ -5,10 +5,11 @@ wrong P&L, a saved book that does not read back is a strategy that forgets what 
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import pytest
 
+from rebalancer.errors import StateError
 from rebalancer.portfolio.book_fills import allocate_fills, mark_rebalanced, wanted_shares, with_values
 from rebalancer.portfolio.books import Books, StrategyBook, book_targets, net_weights, open_books, reconcile
 
@@ -117,23 +118,33 @@ def test_a_saved_document_without_books_reads_as_no_books() -> None:
 
 
 @pytest.mark.parametrize(
-    ("saved", "error"),
+    ("saved", "field"),
     [
-        ({"allocation": "0.5", "inception": "2026-02-30"}, ValueError),
-        ({"allocation": "0.5", "last_rebalanced": "last week"}, ValueError),
-        ({"allocation": "0.5", "cash": "12,50"}, InvalidOperation),
-        ({"allocation": "0.5", "shares": {"SPY": "ten"}}, InvalidOperation),
-        ({"cash": "10"}, KeyError),
+        ({"allocation": "0.5", "inception": "2026-02-30"}, "inception"),
+        ({"allocation": "0.5", "last_rebalanced": "last week"}, "last_rebalanced"),
+        ({"allocation": "0.5", "cash": "12,50"}, "cash"),
+        ({"allocation": "0.5", "shares": {"SPY": "ten"}}, "shares"),
+        ({"allocation": "0.5", "shares": ["SPY"]}, "shares"),
+        ({"allocation": "0.5", "last_value": "NaN"}, "last_value"),
+        ({"cash": "10"}, "allocation"),
     ],
 )
-def test_a_corrupt_saved_book_is_refused(saved: dict[str, object], error: type[Exception]) -> None:
-    with pytest.raises(error):
+def test_a_corrupt_saved_book_is_refused_naming_the_strategy_and_the_field(
+    saved: dict[str, object], field: str
+) -> None:
+    """A damaged books item (hand-edited, truncated) is a typed error the run reports, never a raw
+    ValueError, KeyError or decimal.InvalidOperation that ends it as an internal error."""
+    with pytest.raises(StateError) as err:
         StrategyBook.from_dict("damaged", saved)
+    assert err.value.code == "books-corrupt"
+    assert err.value.message.startswith(f"the saved book of strategy damaged: {field} ")
+    assert "delete the stored books" in err.value.hint
 
 
 def test_a_corrupt_saved_day_is_refused() -> None:
-    with pytest.raises(ValueError, match="yesterday"):
+    with pytest.raises(StateError, match="yesterday") as err:
         Books.from_dict({"as_of": "yesterday", "books": {}})
+    assert err.value.code == "books-corrupt"
 
 
 # --- value and weights (P&L and the corridor's drift) ---

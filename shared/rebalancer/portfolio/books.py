@@ -28,12 +28,16 @@ Every adjustment is reported.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from decimal import Decimal
-from typing import Any
+from decimal import Decimal, InvalidOperation
+from typing import Any, TypeVar
+
+from rebalancer.errors import StateError
 
 ZERO = Decimal(0)
+T = TypeVar("T")
+REQUIRED = object()  # a saved book's field without a default
 QTY = Decimal("0.000000001")  # Alpaca's share precision
 CENT = Decimal("0.01")
 
@@ -75,16 +79,24 @@ class StrategyBook:
 
     @classmethod
     def from_dict(cls, name: str, data: Mapping[str, Any]) -> StrategyBook:
-        last_value = data.get("last_value")
+        """Inverse of to_dict; StateError `books-corrupt` naming the strategy and the field when the saved
+        book is damaged (a hand edit, a truncated write)."""
+
+        def read(key: str, parse: Callable[[Any], T], default: Any = REQUIRED) -> T:
+            try:
+                return parse(data[key] if default is REQUIRED else data.get(key, default))
+            except (KeyError, TypeError, ValueError, InvalidOperation) as err:
+                raise _corrupt(f"the saved book of strategy {name}: {key} {_why(err)}") from err
+
         return cls(
             name=name,
-            allocation=Decimal(str(data["allocation"])),
-            shares={s: Decimal(str(q)) for s, q in data.get("shares", {}).items()},
-            cash=Decimal(str(data.get("cash", "0"))),
-            invested=Decimal(str(data.get("invested", "0"))),
-            inception=_date(data.get("inception")),
-            last_rebalanced=_date(data.get("last_rebalanced")),
-            last_value=None if last_value is None else Decimal(str(last_value)),
+            allocation=read("allocation", _number),
+            shares=read("shares", _quantities, {}),
+            cash=read("cash", _number, "0"),
+            invested=read("invested", _number, "0"),
+            inception=read("inception", _date, None),
+            last_rebalanced=read("last_rebalanced", _date, None),
+            last_value=read("last_value", _optional_number, None),
         )
 
 
@@ -106,7 +118,11 @@ class Books:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Books:
         books = {name: StrategyBook.from_dict(name, item) for name, item in data.get("books", {}).items()}
-        return cls(books, _date(data.get("as_of")))
+        try:
+            as_of = _date(data.get("as_of"))
+        except ValueError as err:
+            raise _corrupt(f"the saved books: as_of {_why(err)}") from err
+        return cls(books, as_of)
 
 
 def _day(day: dt.date | None) -> str | None:
@@ -115,6 +131,40 @@ def _day(day: dt.date | None) -> str | None:
 
 def _date(text: Any) -> dt.date | None:
     return None if text is None else dt.date.fromisoformat(str(text))
+
+
+def _number(value: Any) -> Decimal:
+    number = Decimal(str(value))
+    if not number.is_finite():
+        raise ValueError(f"{value!r} is not a finite number")
+    return number
+
+
+def _optional_number(value: Any) -> Decimal | None:
+    return None if value is None else _number(value)
+
+
+def _quantities(value: Any) -> dict[str, Decimal]:
+    if not isinstance(value, Mapping):
+        raise TypeError(f"a symbol -> quantity object, not {type(value).__name__}")
+    return {str(symbol): _number(qty) for symbol, qty in value.items()}
+
+
+def _why(err: Exception) -> str:
+    if isinstance(err, KeyError):
+        return "is missing"
+    if isinstance(err, InvalidOperation):
+        return "is not a number"
+    return f"is invalid: {err}"
+
+
+def _corrupt(message: str) -> StateError:
+    return StateError(
+        message,
+        code="books-corrupt",
+        hint="fix the stored books item, or delete the stored books: the next run opens them again, "
+        "splitting the account by allocation (docs/runbook.md)",
+    )
 
 
 def _split(amount: Decimal, weights: Mapping[str, Decimal], quantum: Decimal) -> dict[str, Decimal]:
