@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
-from hypothesis import assume, event, given, settings
+from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
 from rebalancer.broker.models import Account, AssetInfo, OrderSide, Position
@@ -184,7 +184,13 @@ def test_backtest_and_planner_trade_the_same_book_the_same_way(case: Case) -> No
     assert_agree(case)
 
 
-@settings(max_examples=300, deadline=None)
+# The regime is narrow on purpose (cash left >= 0 and buys that must be scaled): about 1 draw in 6
+# qualifies, which trips hypothesis' filter_too_much health check on some seeds (seen on Python 3.13).
+# The filter is the point of the test, and it still runs its full count of qualifying cases.
+NARROW = settings(deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+
+
+@settings(NARROW, max_examples=300)
 @given(scaled_cases())
 def test_backtest_and_planner_agree_when_buys_must_be_scaled(case: Case) -> None:
     assume(case.equity > 0 and needs_scaling(case) and not near_the_minimum(case))
@@ -192,7 +198,7 @@ def test_backtest_and_planner_agree_when_buys_must_be_scaled(case: Case) -> None
     assert_agree(case)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(NARROW, max_examples=150)
 @given(scaled_cases(bite=True))
 def test_backtest_and_planner_agree_when_the_minimum_bites_after_scaling(case: Case) -> None:
     assume(case.equity > 0 and minimum_bites_after_scaling(case) and not near_the_minimum(case))
