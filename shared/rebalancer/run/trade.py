@@ -1,7 +1,8 @@
 """The trading phase of a run, after the guards: read, gate, decide, plan, check risk, execute.
 
-Reads are batched and concurrent (one account, one positions, one open-orders and one bars request, then
-the assets of the symbols involved), so the critical path stays short whatever the number of symbols.
+Reads are batched and concurrent (run/snapshot.py: one account, one positions, one open-orders and one
+bars request, then the assets of the symbols involved), so the critical path stays short whatever the
+number of symbols.
 Legs are journaled before they are sent; a resumed run reconciles them by client_order_id.
 """
 
@@ -14,8 +15,6 @@ from decimal import Decimal
 from typing import Any
 
 from rebalancer.broker.models import Account, AssetInfo, Order, OrderSide, Position
-from rebalancer.errors import DataError
-from rebalancer.market.history import PriceHistory
 from rebalancer.portfolio.plan import PlanOptions, plan_buys, plan_orders
 from rebalancer.portfolio.plan_model import Plan, PlannedOrder
 from rebalancer.portfolio.risk import RiskDecision, RiskState, TradingState, assess, limit_targets
@@ -28,14 +27,13 @@ from rebalancer.run.decide import Decision, decide
 from rebalancer.run.execution import Executor
 from rebalancer.run.guards import SessionCalendar, read_flag
 from rebalancer.run.on_target import Gap, account_gaps, projected_values
-from rebalancer.run.prices import check_prices, decision_prices, live_prices, refuse
 from rebalancer.run.record import code_version
 from rebalancer.run.resize import cap_to_approved, resize_refused
 from rebalancer.run.result import Leg, OrderOutcome, RunStatus
 from rebalancer.run.resume import Settled, settle
 from rebalancer.run.serialize import to_json
+from rebalancer.run.snapshot import Snapshot, checked_live_prices, read_snapshot
 from rebalancer.strategies import LoadedStrategy, needed_symbols
-from rebalancer.strategies.symbols import naming_files
 
 # The last account read and the sides whose fills came after it (for the on-target check).
 Base = tuple[Account, list[Position], tuple[OrderSide, ...]]
@@ -49,15 +47,6 @@ class TradeOutcome:
     risk: RiskDecision | None = None
     outcomes: list[OrderOutcome] = field(default_factory=list)
     books: list[str] = field(default_factory=list)  # the report's per-strategy section
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    account: Account
-    positions: list[Position]
-    open_orders: list[Order]
-    history: PriceHistory
-    live: dict[str, Decimal]  # latest trades of the strategies' symbols, read with the rest
 
 
 class Trade:
@@ -98,7 +87,7 @@ class Trade:
         # A resumed run first settles what earlier attempts sent, so it plans from what actually filled.
         self.settled = settle(self.executor, ctx.recorder, resumed=ctx.resumed and not ctx.planning)
         self._note_settled()
-        snap = self._read(needed)
+        snap = read_snapshot(self.ctx, self.calendar, self.lookback, needed, self.strategies)
         self.base: Base = (snap.account, snap.positions, (OrderSide.SELL, OrderSide.BUY))
         # Read once: the state the risk engine uses is the one inputs.json records for replay.
         saved_state = ctx.ports.store.load_risk_state(ctx.settings.env)
@@ -114,7 +103,7 @@ class Trade:
         # to a weight and the planner back to the same shares only when both use one price (valued at the
         # close and sized at the live price, a held book traded the difference every day).
         wanted = {s for weights in decision.per_strategy.values() for s in weights}
-        prices = self._live_prices(snap, wanted | set(decision.targets) | held)
+        prices = checked_live_prices(ctx, snap, wanted | set(decision.targets) | held)
         netted = self.books.net(decision, snap.account, snap.positions, prices)
         # What the account trades to: the books netted (decision.targets: the report's weighted view).
         targets = {symbol: float(weight) for symbol, weight in netted.items()}
@@ -194,39 +183,6 @@ class Trade:
         return now
 
     # -- reads --------------------------------------------------------------------------------
-
-    def _live_prices(self, snap: Snapshot, symbols: set[str]) -> dict[str, Decimal]:
-        """The live price of every symbol the run may trade, checked against the decision close and the
-        position's price (run/prices.py); orders are sized from it. DataError when implausible."""
-        closes = {s: p for s, p in decision_prices(snap.history, []).items() if s in symbols}
-        held = {p.symbol: p.current_price for p in snap.positions if p.qty > 0}
-        missing = symbols - set(snap.live)
-        live = {**snap.live, **(live_prices(self.ctx.ports.market_data, missing) if missing else {})}
-        live = {s: p for s, p in live.items() if s in symbols}
-        self.ctx.recorder.put_json(
-            "prices.json", {"close": closes, "position": held, "live": live, "symbols": sorted(symbols)}
-        )
-        problems = check_prices(closes, held, live, self.ctx.settings.execution.max_price_ratio, symbols)
-        if problems:
-            raise refuse(problems)
-        return {s: live[s] for s in symbols}
-
-    def _read(self, needed: set[str]) -> Snapshot:
-        end = self.calendar.decision_date  # StateError when the calendar has no earlier session
-        start = self.calendar.previous_sessions[-self.lookback :][0]
-        # One round trip; live prices of the strategies' symbols (they cover the targets) come with it,
-        # held extras are fetched after the decision.
-        with ThreadPoolExecutor(max_workers=5) as pool:
-            account = pool.submit(self.broker.get_account)
-            positions = pool.submit(self.broker.get_positions)
-            orders = pool.submit(self.broker.list_open_orders)
-            bars = pool.submit(self.ctx.ports.market_data.daily_history, sorted(needed), start, end)
-            live = pool.submit(live_prices, self.ctx.ports.market_data, needed)
-            try:
-                history = bars.result()
-            except DataError as err:  # a typo ticker: say which strategy file asks for it
-                raise naming_files(err, self.strategies) from err
-            return Snapshot(account.result(), positions.result(), orders.result(), history, live.result())
 
     def _assets(self, symbols: set[str]) -> dict[str, AssetInfo]:
         return self.broker.get_assets(sorted(symbols))
